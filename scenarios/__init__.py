@@ -1,0 +1,1 @@
+"""Shipped scenario files, installed as the package data of tui_lab.scenarios."""

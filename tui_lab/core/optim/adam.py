@@ -1,0 +1,58 @@
+"""Adam and AdamW (torch.optim.Adam / AdamW), with AMSGrad.
+
+    adam:  g <- g + wd * p          adamw: p <- p * (1 - lr * wd)   (decoupled)
+    m <- lerp(m, g, 1 - beta1);  v <- beta2 * v + (1 - beta2) * g^2
+    amsgrad: vmax <- max(vmax, v), used in place of v
+    p <- p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+"""
+
+import math
+
+from numba import njit
+
+from .base import BETAS, DECOUPLED, EPS, LR, Hyper, OptimizerSpec, lerp, with_default
+
+FAMILY = 4
+# hp layout: lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay
+
+
+@njit(cache=True, nogil=True)
+def update(p, g, state, scalars, hp, t):
+    lr, beta1, beta2, eps, wd, amsgrad, decoupled = hp[0], hp[1], hp[2], hp[3], hp[4], hp[5], hp[6]
+    m, v, vmax = state[0], state[1], state[2]
+    bias_correction1 = 1.0 - beta1 ** t
+    bias_correction2 = 1.0 - beta2 ** t
+    step_size = lr / bias_correction1
+    bias_correction2_sqrt = bias_correction2 ** 0.5
+    for i in range(p.shape[0]):
+        gi = g[i]
+        if wd != 0.0:
+            if decoupled != 0.0:
+                p[i] = p[i] * (1.0 - lr * wd)
+            else:
+                gi = gi + wd * p[i]
+        m[i] = lerp(m[i], gi, 1.0 - beta1)
+        v[i] = v[i] * beta2 + (1.0 - beta2) * gi * gi
+        if amsgrad != 0.0:
+            vmax[i] = max(vmax[i], v[i])
+            denom = math.sqrt(vmax[i]) / bias_correction2_sqrt + eps
+        else:
+            denom = math.sqrt(v[i]) / bias_correction2_sqrt + eps
+        p[i] = p[i] + (-step_size) * m[i] / denom
+
+
+def _spec(name: str, wd_default: float, decoupled: bool, summary: str) -> OptimizerSpec:
+    return OptimizerSpec(
+        name, FAMILY,
+        (with_default(LR, 0.001), BETAS, EPS,
+         Hyper("weight_decay", wd_default,
+               help="decoupled weight decay (p <- p(1 - lr wd))" if decoupled else "L2 penalty added to the gradient"),
+         Hyper("amsgrad", False, kind="bool", help="use the running maximum of the second moment"),
+         with_default(DECOUPLED, decoupled)),
+        slots=3, summary=summary)
+
+
+SPECS = (
+    _spec("adam", 0.0, False, "momentum plus per-coordinate RMS scaling, bias-corrected"),
+    _spec("adamw", 0.01, True, "Adam with decoupled weight decay"),
+)

@@ -1,0 +1,84 @@
+"""What every optimizer declares: its hyperparameters (names, PyTorch defaults, valid
+ranges) and how many state slots it keeps. The update rule itself is a Numba function
+in the family's own file, with the signature
+
+    update(p, g, state, scalars, hp, t)
+
+p: parameters (updated in place), g: gradient, state: (slots, n) per-parameter buffers,
+scalars: per-run scalar state (e.g. NAdam's mu product), hp: packed hyperparameters,
+t: the step number counted from 1, as torch's state["step"] after its increment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """One hyperparameter, named as in torch.optim."""
+
+    name: str
+    default: float | bool | tuple[float, float] | None  # None: required
+    low: float | None = 0.0          # numbers: smallest allowed value
+    high: float | None = None        # numbers: largest allowed value
+    low_open: bool = False           # exclude `low` itself
+    high_open: bool = False
+    kind: str = "number"             # number | bool | betas
+    help: str = ""
+
+    def width(self) -> int:
+        return 2 if self.kind == "betas" else 1
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    name: str
+    family: int                     # which update kernel runs it (see optim/__init__.py)
+    hypers: tuple[Hyper, ...]
+    slots: int                      # per-parameter state buffers
+    scalars: int = 0                # per-run scalar state
+    summary: str = ""
+    check: object = field(default=None, compare=False)  # (resolved dict) -> error text or None
+
+    def defaults(self) -> dict:
+        return {h.name: (list(h.default) if isinstance(h.default, tuple) else h.default) for h in self.hypers}
+
+    def pack(self, resolved: dict) -> np.ndarray:
+        """Hyperparameters in the order the update kernel reads them (betas take two slots)."""
+        values: list[float] = []
+        for h in self.hypers:
+            v = resolved[h.name]
+            values.extend(float(x) for x in v) if h.kind == "betas" else values.append(float(v))
+        return np.array(values, dtype=np.float64)
+
+    def init_state(self, n_params: int, resolved: dict) -> tuple[np.ndarray, np.ndarray]:
+        state = np.zeros((max(self.slots, 1), n_params))
+        scalars = np.ones(max(self.scalars, 1))
+        if "initial_accumulator_value" in resolved:
+            state[0, :] = resolved["initial_accumulator_value"]
+        return state, scalars
+
+
+@njit(cache=True, nogil=True, inline="always")
+def lerp(start: float, end: float, weight: float) -> float:
+    """torch.lerp as its CPU kernel computes it (two forms, for accuracy near weight 1)."""
+    if abs(weight) < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1.0 - weight)
+
+
+LR = Hyper("lr", None, low_open=True, help="learning rate")
+WEIGHT_DECAY = Hyper("weight_decay", 0.0, help="L2 penalty coefficient added to the gradient")
+BETAS = Hyper("betas", (0.9, 0.999), high=1.0, high_open=True, kind="betas",
+              help="decay rates of the first and second moment averages")
+DECOUPLED = Hyper("decoupled_weight_decay", False, kind="bool",
+                  help="decay the weights directly (p <- p(1 - lr wd)) instead of adding wd p to the gradient")
+EPS = Hyper("eps", 1e-8, low_open=True, help="added to the denominator for numerical stability")
+
+
+def with_default(h: Hyper, default) -> Hyper:
+    return Hyper(h.name, default, h.low, h.high, h.low_open, h.high_open, h.kind, h.help)

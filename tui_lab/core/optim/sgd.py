@@ -1,0 +1,59 @@
+"""SGD with momentum, dampening, Nesterov and weight decay (torch.optim.SGD).
+
+    g <- g + wd * p
+    b <- g                          on the first step
+    b <- momentum * b + (1 - dampening) * g   afterwards
+    g <- g + momentum * b  (nesterov)   or   g <- b
+    p <- p - lr * g
+"""
+
+from numba import njit
+
+from .base import LR, WEIGHT_DECAY, Hyper, OptimizerSpec, with_default
+
+FAMILY = 0
+# hp layout: lr, momentum, dampening, weight_decay, nesterov
+
+
+@njit(cache=True, nogil=True)
+def update(p, g, state, scalars, hp, t):
+    lr, momentum, dampening, wd, nesterov = hp[0], hp[1], hp[2], hp[3], hp[4]
+    buf = state[0]
+    for i in range(p.shape[0]):
+        gi = g[i]
+        if wd != 0.0:
+            gi = gi + wd * p[i]
+        if momentum != 0.0:
+            if t == 1:
+                buf[i] = gi
+            else:
+                buf[i] = buf[i] * momentum + (1.0 - dampening) * gi
+            if nesterov != 0.0:
+                gi = gi + momentum * buf[i]
+            else:
+                gi = buf[i]
+        p[i] = p[i] + (-lr) * gi
+
+
+def _check(h: dict) -> str | None:
+    if h["nesterov"] and (h["momentum"] <= 0 or h["dampening"] != 0):
+        return "nesterov: Nesterov momentum requires a momentum > 0 and zero dampening"
+    return None
+
+
+def _spec(name: str, momentum: float, nesterov: bool, lr_default, summary: str) -> OptimizerSpec:
+    return OptimizerSpec(
+        name, FAMILY,
+        (with_default(LR, lr_default),
+         Hyper("momentum", momentum, help="momentum factor"),
+         Hyper("dampening", 0.0, high=1.0, help="dampening for momentum"),
+         WEIGHT_DECAY,
+         Hyper("nesterov", nesterov, kind="bool", help="Nesterov's look-ahead momentum")),
+        slots=1, summary=summary, check=_check)
+
+
+SPECS = (
+    _spec("sgd", 0.0, False, None, "plain gradient descent"),
+    _spec("momentum", 0.9, False, None, "SGD with heavy-ball momentum 0.9"),
+    _spec("nag", 0.9, True, None, "SGD with Nesterov momentum 0.9"),
+)

@@ -1,0 +1,103 @@
+"""kind = "surface": an optimizer race on a 2-D loss surface."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.optim import Optimizer
+from ..core.surface_run import SurfaceRun
+from ..core.surfaces import LINREG_DATA_DEFAULTS, SURFACES, Surface
+from ..output import table
+from ..scenario.fields import Section
+from ..scenario.optimizers import parse_optimizers
+
+MAX_STEPS = 10_000_000
+
+
+@dataclass
+class SurfaceSettings:
+    surface: Surface
+    optimizers: list[Optimizer]
+    steps: int = 200
+    l1: float = 0.0
+    l2: float = 0.0
+    grad_noise: float = 0.0
+    batch_size: int = 0
+
+    def make_runs(self, seed: int) -> list[SurfaceRun]:
+        return [SurfaceRun(self.surface, opt, i, seed, self.l1, self.l2, self.grad_noise, self.batch_size)
+                for i, opt in enumerate(self.optimizers)]
+
+
+def parse(top: Section, seed: int) -> SurfaceSettings:
+    sec = top.section("surface", required=True)
+    name = sec.choice("name", list(SURFACES), what="a surface name, one of")
+    spec = SURFACES[name]
+    start = sec.numbers("start", list(spec.start), length=2, expected="[x, y], two finite numbers")
+    params = {key: sec.number(key, default) for key, default in spec.params.items()}
+    sec.done()
+
+    data = top.section("data")
+    if spec.data_driven:
+        n = data.integer("n", LINREG_DATA_DEFAULTS["n"], low=2, high=100_000)
+        noise = data.number("noise", LINREG_DATA_DEFAULTS["noise"], low=0)
+    elif data.data:
+        raise top.fail_at("data", f"only the data-driven surface linreg takes a [data] table, not {name}")
+    else:
+        n, noise = 0, 0.0
+    data.done()
+
+    run = top.section("run")
+    steps = run.integer("steps", 200, low=1, high=MAX_STEPS)
+    l2 = run.number("l2", 0.0, low=0)
+    l1 = run.number("l1", 0.0, low=0)
+    grad_noise = run.number("grad_noise", 0.0, low=0)
+    batch_size = run.integer("batch_size", 0, low=0)
+    if batch_size and not spec.data_driven:
+        raise run.fail_at("batch_size", f"only the data-driven surface linreg has batches; {name} is a formula")
+    if spec.data_driven and batch_size > n:
+        raise run.fail("batch_size", f"at most data.n = {n} (0 = full batch)", batch_size)
+    run.done()
+
+    surface = Surface.build(name, params, start, seed, n=n or LINREG_DATA_DEFAULTS["n"], noise=noise)
+    return SurfaceSettings(surface, parse_optimizers(top), steps, l1, l2, grad_noise, batch_size)
+
+
+def run(scenario, *, trace: bool = False, include_data: bool = False) -> dict:
+    st: SurfaceSettings = scenario.settings
+    s = st.surface
+    out_surface = {"name": s.name, "start": list(s.start), "minima": s.minima(), "params": dict(s.params),
+                   "formula": s.spec.formula, "window": list(s.window())}
+    if include_data and s.spec.data_driven:
+        out_surface["data"] = {"x": s.data_x, "y": s.data_y}
+    runs = []
+    for r in st.make_runs(scenario.seed):
+        trajectory, loss = r.advance(st.steps)
+        runs.append({
+            "label": r.optimizer.label, "optimizer": r.optimizer.name, "hyperparams": r.optimizer.hyperparams,
+            "trajectory": trajectory, "loss": loss, "final_loss": float(loss[-1]),
+            "diverged": r.diverged, "diverged_at": r.t + 1 if r.diverged else None, "steps": r.t,
+        })
+    return {"surface": out_surface, "run": {"steps": st.steps, "l1": st.l1, "l2": st.l2,
+                                            "grad_noise": st.grad_noise, "batch_size": st.batch_size},
+            "runs": runs}
+
+
+def summary(result: dict) -> str:
+    minima = result["surface"]["minima"]
+    rows = []
+    for r in result["runs"]:
+        x, y = r["trajectory"][-1]
+        dist = min((np.hypot(x - mx, y - my) for mx, my in minima), default=None)
+        rows.append([r["label"], r["steps"], r["final_loss"], x, y, dist,
+                     f"at step {r['diverged_at']}" if r["diverged"] else "no"])
+    return table(["run", "steps", "final loss", "x", "y", "to nearest min", "diverged"], rows)
+
+
+def csv_tables(result: dict) -> dict[str, list[list]]:
+    rows: list[list] = [["label", "step", "x", "y", "loss"]]
+    for r in result["runs"]:
+        rows += [[r["label"], k, x, y, f] for k, ((x, y), f) in enumerate(zip(r["trajectory"], r["loss"]))]
+    return {"trajectories.csv": rows}

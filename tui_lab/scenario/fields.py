@@ -1,0 +1,205 @@
+"""Reading scenario tables into typed values, with one-line errors.
+
+A `Section` wraps one TOML table. Each `sec.number("lr", ...)`-style call reads and
+checks one key and records it as known; `sec.done()` then rejects every key that was
+never asked for, with a "did you mean" when a known key is close. So a typo can never
+be silently ignored, and the list of valid keys is exactly the list of reads.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+_MISSING = object()
+REQUIRED = _MISSING   # pass as a default to make a key required
+
+
+class ScenarioError(ValueError):
+    """Bad input. `str()` is the one-line message: `file: key.path: expected ..., got ...`."""
+
+
+def describe(value: Any) -> str:
+    """How a bad value is quoted in an error message."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        text = json.dumps(value, default=str)
+        return text if len(text) <= 40 else "an array of length %d" % len(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(value)
+
+
+def suggest(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class Section:
+    """One table of a scenario, read key by key."""
+
+    def __init__(self, data: dict, where: str, path: str = ""):
+        if not isinstance(data, dict):
+            raise ScenarioError(f"{where}: {path or 'scenario'}: expected a table, got {describe(data)}")
+        self.data = data
+        self.where = where
+        self.path = path
+        self.known: list[str] = []
+
+    # -- errors -----------------------------------------------------------------
+    def key_path(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def fail(self, key: str, expected: str, got: Any = _MISSING, extra: str = "") -> ScenarioError:
+        got_text = "nothing" if got is _MISSING else describe(got)
+        return ScenarioError(f"{self.where}: {self.key_path(key)}: expected {expected}, got {got_text}{extra}")
+
+    def fail_at(self, key: str, message: str) -> ScenarioError:
+        return ScenarioError(f"{self.where}: {self.key_path(key)}: {message}")
+
+    # -- raw access -------------------------------------------------------------
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def raw(self, key: str, default: Any = _MISSING, expected: str = "a value") -> Any:
+        self.known.append(key)
+        if key in self.data:
+            return self.data[key]
+        if default is _MISSING:
+            raise self.fail(key, expected)
+        return default
+
+    def absent(self, key: str, default: Any) -> bool:
+        """True when an optional key is not given (the reader then returns its default as is)."""
+        if key in self.data or default is _MISSING:
+            return False
+        self.known.append(key)
+        return True
+
+    # -- typed readers ----------------------------------------------------------
+    def number(self, key: str, default: Any = _MISSING, *, low: float | None = None, high: float | None = None,
+               low_open: bool = False, high_open: bool = False, expected: str | None = None) -> float:
+        """A finite float within [low, high] (open ends where asked)."""
+        text = expected or _range_text("a number", low, high, low_open, high_open)
+        if self.absent(key, default):
+            return default
+        value = self.raw(key, default, text)
+        if not is_number(value) or not math.isfinite(value):
+            raise self.fail(key, text, value)
+        if low is not None and (value < low or (low_open and value == low)):
+            raise self.fail(key, text, value)
+        if high is not None and (value > high or (high_open and value == high)):
+            raise self.fail(key, text, value)
+        return float(value)
+
+    def integer(self, key: str, default: Any = _MISSING, *, low: int | None = None, high: int | None = None) -> int:
+        text = _range_text("an integer", low, high, False, False)
+        if self.absent(key, default):
+            return default
+        value = self.raw(key, default, text)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.fail(key, text, value)
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise self.fail(key, text, value)
+        return value
+
+    def boolean(self, key: str, default: Any = _MISSING) -> bool:
+        if self.absent(key, default):
+            return default
+        value = self.raw(key, default, "true or false")
+        if not isinstance(value, bool):
+            raise self.fail(key, "true or false", value)
+        return value
+
+    def string(self, key: str, default: Any = _MISSING) -> str:
+        if self.absent(key, default):
+            return default
+        value = self.raw(key, default, "a string")
+        if not isinstance(value, str):
+            raise self.fail(key, "a string", value)
+        return value
+
+    def choice(self, key: str, choices: Sequence[str], default: Any = _MISSING, what: str = "one of") -> str:
+        text = f"{what} " + ", ".join(choices)
+        if self.absent(key, default):
+            return default
+        value = self.raw(key, default, text)
+        if not isinstance(value, str):
+            raise self.fail(key, text, value)
+        if value not in choices:
+            raise self.fail(key, text, value, suggest(value, choices))
+        return value
+
+    def numbers(self, key: str, default: Any = _MISSING, *, length: int | None = None,
+                check: Callable[[float], bool] | None = None, expected: str | None = None) -> list[float]:
+        """A flat list of finite numbers (of a given length when asked)."""
+        text = expected or (f"an array of {length} numbers" if length else "an array of numbers")
+        if self.absent(key, default):
+            return default
+        value = self.raw(key, default, text)
+        if (not isinstance(value, list) or (length is not None and len(value) != length)
+                or not all(is_number(v) and math.isfinite(v) for v in value)
+                or (check is not None and not all(check(v) for v in value))):
+            raise self.fail(key, text, value)
+        return [float(v) for v in value]
+
+    def section(self, key: str, required: bool = False) -> "Section":
+        value = self.raw(key, _MISSING if required else {}, "a table")
+        if not isinstance(value, dict):
+            raise self.fail(key, "a table", value)
+        return Section(value, self.where, self.key_path(key))
+
+    def sections(self, key: str, required: bool = False) -> list["Section"]:
+        """An array of tables, e.g. [[optimizers]]."""
+        expected = "an array of tables ([[%s]])" % key
+        value = self.raw(key, _MISSING if required else [], expected)
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value) or (required and not value):
+            raise self.fail(key, expected, value)
+        return [Section(v, self.where, f"{self.key_path(key)}[{i}]") for i, v in enumerate(value)]
+
+    def extras(self) -> dict[str, Any]:
+        """Keys not read so far (for tables whose valid keys depend on an earlier value)."""
+        return {k: v for k, v in self.data.items() if k not in self.known}
+
+    def done(self) -> None:
+        """Reject any key that was never read."""
+        for key in self.data:
+            if key not in self.known:
+                raise self.fail_at(key, "unknown key" + _did_you_mean_key(key, self.known))
+
+
+def _did_you_mean_key(key: str, known: list[str]) -> str:
+    hint = suggest(key, sorted(set(known)))
+    return hint if hint else "; valid keys here: " + ", ".join(sorted(set(known)))
+
+
+def _range_text(base: str, low, high, low_open: bool, high_open: bool) -> str:
+    if low == 0 and low_open and high is None:
+        return "a positive " + base.split()[-1]
+    if low == 0 and high is None:
+        return "a non-negative " + base.split()[-1]
+    if low is not None and high is not None:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        return f"{base} in {left}{_fmt(low)}, {_fmt(high)}{right}"
+    if low is not None:
+        return f"{base} {'>' if low_open else '>='} {_fmt(low)}"
+    if high is not None:
+        return f"{base} {'<' if high_open else '<='} {_fmt(high)}"
+    return base
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
