@@ -1,0 +1,55 @@
+"""The contract between the lab's main screen and each scenario kind's panel.
+
+The app shows one KindPanel per kind (surface, train, conv, validate) and routes the fixed
+keys and the lesson walk-through to the panel in view. A panel owns its widgets, workers and
+plots; it imports tui_lab.core / tui_lab.kinds, never the other way round.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.message import Message
+from textual.widget import Widget
+
+
+class PanelStatus(Message):
+    """A one-line status for the app's status bar (e.g. 'running: epoch 40/100', 'diverged at step 12')."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class KindPanel(Widget):
+    """One tab of the lab for one scenario kind."""
+
+    KIND: ClassVar[str] = ""
+
+    def load_scenario(self, scenario) -> None:
+        """Show a validated tui_lab.scenario.Scenario of this panel's kind, reset and paused."""
+        raise NotImplementedError
+
+    def toggle_run(self) -> None:
+        """`space`: run / pause."""
+        raise NotImplementedError
+
+    def step_once(self) -> None:
+        """`n`: one step (optimizer step, epoch, kernel term... whatever 'one step' is here)."""
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """`r`: back to the start of the current setup."""
+        raise NotImplementedError
+
+    def advance(self, steps: int) -> None:
+        """A lesson entry's `steps`: advance the simulation by that many steps, then pause."""
+        raise NotImplementedError
+
+    def to_scenario(self) -> dict:
+        """The current setup as a scenario dict that load_scenario accepts (for 'save as scenario')."""
+        raise NotImplementedError
+
+    def results(self) -> dict | None:
+        """The current results in run_scenario's JSON layout (for export), or None before any run."""
+        raise NotImplementedError
