@@ -53,3 +53,10 @@ class KindPanel(Widget):
     def results(self) -> dict | None:
         """The current results in run_scenario's JSON layout (for export), or None before any run."""
         raise NotImplementedError
+
+    # Optional hooks (the app works without them).
+
+    def commands(self) -> list:
+        """This panel's own commands (tui_lab.app.commands.Command), for the palette and the help
+        screen; declare the same list as the panel's BINDINGS with commands.bindings()."""
+        return []

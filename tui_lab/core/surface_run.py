@@ -9,20 +9,26 @@ long call, because the randomness is counter-based (see rng.py).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit, prange
 
 from . import optim
+from .optim import adadelta, adagrad, adam, adamax, nadam, radam, rmsprop, sgd
 from .rng import key_for, normal, permutation
 from .surfaces import LINREG, Surface, linreg_value_grad, value_grad
+
+# `_loop` receives each family's kernel as a first-class function: the feature is marked
+# experimental, but here it only specialises `_loop` per kernel at compile time.
+warnings.filterwarnings("ignore", message="First-class function type feature is experimental")
 
 NOISE_STREAM = 1     # rng streams, offset by the run's index
 BATCH_STREAM = 1000
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _objective(sid, prm, data_x, data_y, all_idx, p, l1, l2):
     """Full objective (surface + penalties) at p, with its full-batch gradient."""
     if sid == LINREG:
@@ -34,9 +40,36 @@ def _objective(sid, prm, data_x, data_y, all_idx, p, l1, l2):
 
 
 @njit(cache=True, nogil=True)
-def advance(sid, prm, data_x, data_y, batch_size, family, hp, p, state, scalars, t0, steps,
+def advance(family, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars, t0, steps,
             l1, l2, grad_noise, noise_key, batch_key, traj, loss):
     """Take up to `steps` steps from point p (whose step count so far is t0), in place.
+
+    The family dispatch sits outside the step loop: `_loop` is compiled once per family's
+    update kernel, so each optimizer runs in its own specialised loop.
+    """
+    args = (sid, prm, data_x, data_y, batch_size, hp, p, state, scalars, t0, steps,
+            l1, l2, grad_noise, noise_key, batch_key, traj, loss)
+    if family == sgd.FAMILY:
+        return _loop(sgd.update, *args)
+    if family == adagrad.FAMILY:
+        return _loop(adagrad.update, *args)
+    if family == adadelta.FAMILY:
+        return _loop(adadelta.update, *args)
+    if family == rmsprop.FAMILY:
+        return _loop(rmsprop.update, *args)
+    if family == adam.FAMILY:
+        return _loop(adam.update, *args)
+    if family == adamax.FAMILY:
+        return _loop(adamax.update, *args)
+    if family == nadam.FAMILY:
+        return _loop(nadam.update, *args)
+    return _loop(radam.update, *args)
+
+
+@njit(nogil=True)
+def _loop(update, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars, t0, steps,
+          l1, l2, grad_noise, noise_key, batch_key, traj, loss):
+    """The step loop of `advance` for one update kernel.
 
     traj[0], loss[0] receive the current point and its loss; traj[k], loss[k] the point after
     k steps. Returns (steps done, diverged): a step whose point or loss is not finite is not
@@ -67,7 +100,7 @@ def advance(sid, prm, data_x, data_y, batch_size, family, hp, p, state, scalars,
         if grad_noise > 0.0:
             g[0] += grad_noise * normal(noise_key, 2 * t)
             g[1] += grad_noise * normal(noise_key, 2 * t + 1)
-        optim.step(family, p, g, state, scalars, hp, t)
+        update(p, g, state, scalars, hp, t)
         f, g[0], g[1] = _objective(sid, prm, data_x, data_y, all_idx, p, l1, l2)
         if not (math.isfinite(f) and math.isfinite(p[0]) and math.isfinite(p[1])):
             p[0], p[1] = traj[k - 1, 0], traj[k - 1, 1]
@@ -106,7 +139,7 @@ class SurfaceRun:
             return traj[:0], loss[:0]
         s = self.surface
         done, diverged = advance(
-            s.sid, s.prm, s.data_x, s.data_y, self.batch_size, self.optimizer.family, self.optimizer.hp,
+            self.optimizer.family, s.sid, s.prm, s.data_x, s.data_y, self.batch_size, self.optimizer.hp,
             self.point, self.state, self.scalars, self.t, steps, self.l1, self.l2, self.grad_noise,
             key_for(self.seed, NOISE_STREAM + self.index), key_for(self.seed, BATCH_STREAM + self.index),
             traj, loss)
@@ -116,7 +149,7 @@ class SurfaceRun:
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _sweep(sid, prm, data_x, data_y, batch_size, family, hp, ia, values_a, ib, values_b, start, steps,
+def _sweep(family, sid, prm, data_x, data_y, batch_size, hp, ia, values_a, ib, values_b, start, steps,
            l1, l2, grad_noise, noise_key, batch_key, n_slots, n_scalars, init_acc, target,
            final_loss, steps_to_target):
     na, nb = values_a.shape[0], values_b.shape[0]
@@ -130,7 +163,7 @@ def _sweep(sid, prm, data_x, data_y, batch_size, family, hp, ia, values_a, ib, v
         scalars = np.ones(n_scalars)
         traj = np.empty((steps + 1, 2))
         loss = np.empty(steps + 1)
-        done, diverged = advance(sid, prm, data_x, data_y, batch_size, family, h, p, state, scalars, 0, steps,
+        done, diverged = advance(family, sid, prm, data_x, data_y, batch_size, h, p, state, scalars, 0, steps,
                                  l1, l2, grad_noise, noise_key, batch_key, traj, loss)
         final_loss[i, j] = math.inf if diverged else loss[done]
         steps_to_target[i, j] = -1
@@ -161,7 +194,7 @@ def sweep(run: SurfaceRun, axis_a: str, values_a, axis_b: str, values_b, steps: 
     final_loss = np.empty((va.size, vb.size))
     steps_to_target = np.empty((va.size, vb.size), dtype=np.int64)
     s = run.surface
-    _sweep(s.sid, s.prm, s.data_x, s.data_y, run.batch_size, spec.family, run.optimizer.hp,
+    _sweep(spec.family, s.sid, s.prm, s.data_x, s.data_y, run.batch_size, run.optimizer.hp,
            hyper_index(spec, axis_a), va, hyper_index(spec, axis_b), vb, np.array(s.start, dtype=np.float64), steps,
            run.l1, run.l2, run.grad_noise, key_for(run.seed, NOISE_STREAM + run.index),
            key_for(run.seed, BATCH_STREAM + run.index), max(spec.slots, 1), max(spec.scalars, 1),

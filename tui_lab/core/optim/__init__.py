@@ -2,7 +2,9 @@
 
 Each family file holds its update kernel and the specs of the names it serves
 (sgd/momentum/nag share one kernel, adam/adamw another). This file lists them once:
-`OPTIMIZERS` for Python (validation, defaults, packing) and `step` for compiled loops.
+`OPTIMIZERS` for Python (validation, defaults, packing). Compiled loops take the kernel
+itself as an argument (`Optimizer.update`), so Numba compiles one specialised loop per
+family; `step` dispatches by family number where one loop must serve every family.
 Adding an optimizer: write its file, then add it to FAMILIES and to `step`.
 """
 
@@ -52,6 +54,11 @@ class Optimizer:
     @property
     def family(self) -> int:
         return self.spec.family
+
+    @property
+    def update(self):
+        """The family's compiled update kernel."""
+        return FAMILIES[self.spec.family].update
 
     def init_state(self, n_params: int) -> tuple[np.ndarray, np.ndarray]:
         return self.spec.init_state(n_params, self.hyperparams)

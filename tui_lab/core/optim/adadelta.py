@@ -17,7 +17,7 @@ FAMILY = 2
 # hp layout: lr, rho, eps, weight_decay
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def update(p, g, state, scalars, hp, t):
     lr, rho, eps, wd = hp[0], hp[1], hp[2], hp[3]
     square_avg = state[0]

@@ -16,10 +16,10 @@ FAMILY = 1
 # hp layout: lr, lr_decay, weight_decay, initial_accumulator_value, eps
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def update(p, g, state, scalars, hp, t):
     lr, lr_decay, wd, eps = hp[0], hp[1], hp[2], hp[4]
-    clr = lr / (1.0 + (t - 1) * lr_decay)
+    clr = lr / (1.0 + (float(t) - 1.0) * lr_decay)
     acc = state[0]
     for i in range(p.shape[0]):
         gi = g[i]

@@ -16,12 +16,12 @@ FAMILY = 4
 # hp layout: lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def update(p, g, state, scalars, hp, t):
     lr, beta1, beta2, eps, wd, amsgrad, decoupled = hp[0], hp[1], hp[2], hp[3], hp[4], hp[5], hp[6]
     m, v, vmax = state[0], state[1], state[2]
-    bias_correction1 = 1.0 - beta1 ** t
-    bias_correction2 = 1.0 - beta2 ** t
+    bias_correction1 = 1.0 - beta1 ** float(t)
+    bias_correction2 = 1.0 - beta2 ** float(t)
     step_size = lr / bias_correction1
     bias_correction2_sqrt = bias_correction2 ** 0.5
     for i in range(p.shape[0]):

@@ -13,11 +13,11 @@ FAMILY = 5
 # hp layout: lr, beta1, beta2, eps, weight_decay
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def update(p, g, state, scalars, hp, t):
     lr, beta1, beta2, eps, wd = hp[0], hp[1], hp[2], hp[3], hp[4]
     m, u = state[0], state[1]
-    clr = lr / (1.0 - beta1 ** t)
+    clr = lr / (1.0 - beta1 ** float(t))
     for i in range(p.shape[0]):
         gi = g[i]
         if wd != 0.0:

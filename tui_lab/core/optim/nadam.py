@@ -16,13 +16,13 @@ FAMILY = 6
 # hp layout: lr, beta1, beta2, eps, weight_decay, momentum_decay, decoupled_weight_decay; scalars[0]: product of mu
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def update(p, g, state, scalars, hp, t):
     lr, beta1, beta2, eps, wd, momentum_decay, decoupled = hp[0], hp[1], hp[2], hp[3], hp[4], hp[5], hp[6]
     m, v = state[0], state[1]
-    bias_correction2 = 1.0 - beta2 ** t
-    mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * momentum_decay)))
-    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * momentum_decay)))
+    bias_correction2 = 1.0 - beta2 ** float(t)
+    mu = beta1 * (1.0 - 0.5 * (0.96 ** (float(t) * momentum_decay)))
+    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((float(t) + 1.0) * momentum_decay)))
     scalars[0] = scalars[0] * mu
     mu_product = scalars[0]
     mu_product_next = mu_product * mu_next

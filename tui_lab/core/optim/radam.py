@@ -17,14 +17,14 @@ FAMILY = 7
 # hp layout: lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def update(p, g, state, scalars, hp, t):
     lr, beta1, beta2, eps, wd, decoupled = hp[0], hp[1], hp[2], hp[3], hp[4], hp[5]
     m, v = state[0], state[1]
-    bias_correction1 = 1.0 - beta1 ** t
-    bias_correction2 = 1.0 - beta2 ** t
+    bias_correction1 = 1.0 - beta1 ** float(t)
+    bias_correction2 = 1.0 - beta2 ** float(t)
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
-    rho_t = rho_inf - 2.0 * t * (beta2 ** t) / bias_correction2
+    rho_t = rho_inf - 2.0 * float(t) * (beta2 ** float(t)) / bias_correction2
     rectified = rho_t > 5.0
     rect = 0.0
     if rectified:

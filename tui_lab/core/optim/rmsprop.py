@@ -17,7 +17,7 @@ FAMILY = 3
 # hp layout: lr, alpha, eps, weight_decay, momentum, centered
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def update(p, g, state, scalars, hp, t):
     lr, alpha, eps, wd, momentum, centered = hp[0], hp[1], hp[2], hp[3], hp[4], hp[5]
     square_avg, grad_avg, buf = state[0], state[1], state[2]

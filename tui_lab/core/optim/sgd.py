@@ -15,7 +15,7 @@ FAMILY = 0
 # hp layout: lr, momentum, dampening, weight_decay, nesterov
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def update(p, g, state, scalars, hp, t):
     lr, momentum, dampening, wd, nesterov = hp[0], hp[1], hp[2], hp[3], hp[4]
     buf = state[0]

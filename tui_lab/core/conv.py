@@ -1,0 +1,394 @@
+"""1-D and 2-D convolution: forward, backward and the term-by-term trace (torch.nn.functional semantics).
+
+Everything is computed in one canonical 2-D layout: input x (C, H, W), kernel (O, C, KH, KW), bias (O,),
+output (O, OH, OW). A 1-D convolution is the 2-D one with H = KH = 1. Padding may differ per side
+(top, bottom, left, right), which "same" needs for even kernels, exactly as torch pads.
+
+mode = "cross-correlation" (torch's conv) slides the kernel as written; mode = "convolution" slides the
+kernel flipped in both spatial axes. Gradients are always with respect to the kernel as written.
+
+The backward pass uses the convolution identities, with g the upstream gradient d(loss)/d(output):
+- input gradient: the full correlation of g, dilated by the stride (s-1 zeros between entries) and padded
+  by d(k-1) zeros, with the flipped kernel (dilated by d), O and C swapped; then the padding rows and
+  columns are cropped away;
+- kernel gradient: the correlation of the padded input with g used as a kernel dilated by the stride,
+  stepped with the dilation as stride;
+- bias gradient: the sum of g over each output channel.
+
+Trace (`forward_terms`, `grad_input_terms`, `grad_kernel_terms`, `grad_bias_terms`): the terms of one
+entry in the order they are added; partial sums are their running sums (bias added last for the forward
+pass). The forward and bias sums here add in the same order as the compiled loops, so the last partial
+sum is the computed value bit for bit; the kernel and input gradients add in the same order too, except
+that the compiled input gradient also adds the zero terms of the dilated upstream gradient, which the
+trace leaves out (adding zero changes nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+MODES = ("cross-correlation", "convolution")
+
+NAMED_KERNELS: dict[str, np.ndarray] = {
+    "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=np.float64),
+    "blur": np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=np.float64) / 16.0,
+    "box": np.full((3, 3), 1.0 / 9.0),
+    "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=np.float64),
+    "edge": np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], dtype=np.float64),
+    "sobel_x": np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float64),
+    "sobel_y": np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=np.float64),
+    "emboss": np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]], dtype=np.float64),
+}
+
+
+# -- compiled loops ---------------------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def pad_planes(x, top, bottom, left, right):
+    """x (C, H, W) with zero rows / columns added on each side."""
+    c_n, h, w = x.shape
+    out = np.zeros((c_n, h + top + bottom, w + left + right))
+    out[:, top:top + h, left:left + w] = x
+    return out
+
+
+@njit(cache=True, nogil=True)
+def correlate(src, kernel, y0, x0, sh, sw, dh, dw, out):
+    """out[o, y, x] += sum over c, i, j (in that order) of src[c, y0 + y*sh + i*dh, x0 + x*sw + j*dw] * kernel[o, c, i, j].
+
+    `src` is already padded, so every index is in range. The innermost loop runs along an output row,
+    so each output entry still receives its terms in (c, i, j) order while the row is vectorised.
+    """
+    o_n, c_n, kh, kw = kernel.shape
+    oh, ow = out.shape[1], out.shape[2]
+    for o in range(o_n):
+        for c in range(c_n):
+            for i in range(kh):
+                for j in range(kw):
+                    k = kernel[o, c, i, j]
+                    base = x0 + j * dw
+                    for y in range(oh):
+                        r = y0 + y * sh + i * dh
+                        if sw == 1:     # a separate unit-stride loop, which LLVM vectorises
+                            for x in range(ow):
+                                out[o, y, x] += src[c, r, base + x] * k
+                        else:
+                            for x in range(ow):
+                                out[o, y, x] += src[c, r, base + x * sw] * k
+
+
+@njit(cache=True, nogil=True)
+def forward_loop(x, kernel, bias, sh, sw, top, bottom, left, right, dh, dw, oh, ow):
+    """The output (O, OH, OW): correlation of the zero-padded input with the (effective) kernel, plus bias."""
+    src = pad_planes(x, top, bottom, left, right)
+    out = np.zeros((kernel.shape[0], oh, ow))
+    correlate(src, kernel, 0, 0, sh, sw, dh, dw, out)
+    for o in range(kernel.shape[0]):
+        out[o] += bias[o]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def grad_input_loop(grad_out, kernel, h, w, sh, sw, top, left, dh, dw):
+    """d(sum(out * g))/dx: full correlation of the stride-dilated g with the flipped kernel, then cropped."""
+    o_n, c_n, kh, kw = kernel.shape
+    _, oh, ow = grad_out.shape
+    reach_h, reach_w = dh * (kh - 1), dw * (kw - 1)
+    # g dilated by the stride and padded by d(k-1) on every side, large enough for the cropped window
+    rows = max(top + h + reach_h, reach_h + (oh - 1) * sh + 1)
+    cols = max(left + w + reach_w, reach_w + (ow - 1) * sw + 1)
+    dilated = np.zeros((o_n, rows, cols))
+    for o in range(o_n):
+        for y in range(oh):
+            for x in range(ow):
+                dilated[o, reach_h + y * sh, reach_w + x * sw] = grad_out[o, y, x]
+    flipped = np.empty((c_n, o_n, kh, kw))
+    for o in range(o_n):
+        for c in range(c_n):
+            for i in range(kh):
+                for j in range(kw):
+                    flipped[c, o, i, j] = kernel[o, c, kh - 1 - i, kw - 1 - j]
+    grad_x = np.zeros((c_n, h, w))
+    correlate(dilated, flipped, top, left, 1, 1, dh, dw, grad_x)   # starting at (top, left) crops the padding
+    return grad_x
+
+
+@njit(cache=True, nogil=True)
+def grad_kernel_loop(x, grad_out, kh, kw, sh, sw, top, bottom, left, right, dh, dw):
+    """d(sum(out * g))/d(kernel): correlation of the padded input with g dilated by the stride.
+
+    grad[o, c, i, j] = sum over (y, x) in row-major order of src[c, i*dh + y*sh, j*dw + x*sw] * g[o, y, x].
+    The O entries of one (c, i, j) are accumulated together (contiguous, so vectorised); each entry
+    still adds its terms in (y, x) order.
+    """
+    src = pad_planes(x, top, bottom, left, right)
+    o_n, oh, ow = grad_out.shape
+    c_n = x.shape[0]
+    g_last = np.ascontiguousarray(grad_out.transpose(1, 2, 0))   # (OH, OW, O)
+    grad_k = np.empty((o_n, c_n, kh, kw))
+    acc = np.empty(o_n)
+    for c in range(c_n):
+        for i in range(kh):
+            for j in range(kw):
+                acc[:] = 0.0
+                for y in range(oh):
+                    row = src[c, i * dh + y * sh]
+                    for x in range(ow):
+                        v = row[j * dw + x * sw]
+                        g_row = g_last[y, x]
+                        for o in range(o_n):
+                            acc[o] += v * g_row[o]
+                grad_k[:, c, i, j] = acc
+    return grad_k
+
+
+@njit(cache=True, nogil=True)
+def grad_bias_loop(grad_out):
+    o_n, oh, ow = grad_out.shape
+    grad_b = np.zeros(o_n)
+    for o in range(o_n):
+        for y in range(oh):
+            for x in range(ow):
+                grad_b[o] += grad_out[o, y, x]
+    return grad_b
+
+
+# -- geometry --------------------------------------------------------------------------------------------
+
+def out_length(n: int, k: int, stride: int, dilation: int, pad_before: int, pad_after: int) -> int:
+    """floor((n + pads - d(k-1) - 1)/s) + 1; zero or less when the dilated kernel does not fit."""
+    span = n + pad_before + pad_after - dilation * (k - 1) - 1
+    return span // stride + 1 if span >= 0 else 0
+
+
+def same_padding(k: int, dilation: int) -> tuple[int, int]:
+    """torch's padding="same": total d(k-1), the odd one extra on the far side."""
+    total = dilation * (k - 1)
+    return total // 2, total - total // 2
+
+
+def size_formula(n: int, k: int, stride: int, dilation: int, pad_before: int, pad_after: int) -> str:
+    """The output-size formula with the numbers filled in, as the panel and the summary show it."""
+    pads = f"2*{pad_before}" if pad_before == pad_after else f"{pad_before}+{pad_after}"
+    span = n + pad_before + pad_after - dilation * (k - 1) - 1
+    value = out_length(n, k, stride, dilation, pad_before, pad_after)
+    return (f"floor(({n} + {pads} - {dilation}*({k}-1) - 1)/{stride}) + 1 = "
+            + (str(value) if span >= 0 else f"floor({span}/{stride}) + 1 = {span // stride + 1}  (does not fit)"))
+
+
+class Term(NamedTuple):
+    """One product of a trace. Indices are canonical: input (c, y, x) where y, x may fall in the padding
+    (then the value is 0), kernel (o, c, i, j) as written, upstream gradient (o, y, x)."""
+    left_index: tuple
+    right_index: tuple
+    left_value: float
+    right_value: float
+    product: float
+
+
+@dataclass
+class Conv:
+    """A convolution problem in the canonical layout, checked by `problem()` before use."""
+    x: np.ndarray                      # (C, H, W)
+    kernel: np.ndarray                 # (O, C, KH, KW) as written
+    bias: np.ndarray                   # (O,)
+    stride: tuple[int, int] = (1, 1)
+    padding: tuple[int, int, int, int] = (0, 0, 0, 0)   # top, bottom, left, right
+    dilation: tuple[int, int] = (1, 1)
+    mode: str = "cross-correlation"
+
+    def __post_init__(self):
+        self.x = np.ascontiguousarray(self.x, dtype=np.float64)
+        self.kernel = np.ascontiguousarray(self.kernel, dtype=np.float64)
+        self.bias = np.ascontiguousarray(self.bias, dtype=np.float64)
+
+    # -- shapes ----------------------------------------------------------------------------------------
+    @property
+    def out_shape(self) -> tuple[int, int, int]:
+        _, h, w = self.x.shape
+        o_n, _, kh, kw = self.kernel.shape
+        top, bottom, left, right = self.padding
+        return (o_n, out_length(h, kh, self.stride[0], self.dilation[0], top, bottom),
+                out_length(w, kw, self.stride[1], self.dilation[1], left, right))
+
+    def formulas(self) -> tuple[str, str]:
+        """(height, width) output-size formulas with the current numbers."""
+        _, h, w = self.x.shape
+        kh, kw = self.kernel.shape[2:]
+        top, bottom, left, right = self.padding
+        return (size_formula(h, kh, self.stride[0], self.dilation[0], top, bottom),
+                size_formula(w, kw, self.stride[1], self.dilation[1], left, right))
+
+    def problem(self) -> str | None:
+        """None when the shapes fit, else a one-line explanation."""
+        c_n, h, w = self.x.shape
+        o_n, kc, kh, kw = self.kernel.shape
+        if kc != c_n:
+            return f"the kernel has {kc} input channels but the input has {c_n}"
+        if self.bias.shape != (o_n,):
+            return f"expected {o_n} bias values (one per output channel), got {self.bias.shape[0]}"
+        top, bottom, left, right = self.padding
+        for axis, n, k, lo, hi in (("height", h, kh, top, bottom), ("width", w, kw, left, right)):
+            a = 0 if axis == "height" else 1
+            reach = self.dilation[a] * (k - 1) + 1
+            if reach > n + lo + hi:
+                return (f"the dilated kernel spans {reach} in {axis} (d(k-1)+1 = {self.dilation[a]}*({k}-1)+1) "
+                        f"but the padded input is only {n + lo + hi} (= {n} + {lo} + {hi}); "
+                        f"use a smaller kernel or dilation, or more padding")
+        return None
+
+    @property
+    def effective_kernel(self) -> np.ndarray:
+        """The kernel as it is slid: flipped in both spatial axes for mode = "convolution"."""
+        if self.mode == "convolution":
+            return np.ascontiguousarray(self.kernel[:, :, ::-1, ::-1])
+        return self.kernel
+
+    def written_index(self, o: int, c: int, i: int, j: int) -> tuple[int, int, int, int]:
+        """Index in the kernel as written of the effective kernel's entry (o, c, i, j)."""
+        if self.mode == "convolution":
+            kh, kw = self.kernel.shape[2:]
+            return o, c, kh - 1 - i, kw - 1 - j
+        return o, c, i, j
+
+    # -- numbers ---------------------------------------------------------------------------------------
+    def forward(self) -> np.ndarray:
+        _, oh, ow = self.out_shape
+        top, bottom, left, right = self.padding
+        return forward_loop(self.x, self.effective_kernel, self.bias, self.stride[0], self.stride[1],
+                            top, bottom, left, right, self.dilation[0], self.dilation[1], oh, ow)
+
+    def backward(self, grad_out: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(grad_input, grad_kernel as written, grad_bias) of sum(output * grad_out)."""
+        grad_out = np.ascontiguousarray(grad_out, dtype=np.float64)
+        _, h, w = self.x.shape
+        kh, kw = self.kernel.shape[2:]
+        top, bottom, left, right = self.padding
+        (sh, sw), (dh, dw) = self.stride, self.dilation
+        effective = self.effective_kernel
+        grad_x = grad_input_loop(grad_out, effective, h, w, sh, sw, top, left, dh, dw)
+        grad_k = grad_kernel_loop(self.x, grad_out, kh, kw, sh, sw, top, bottom, left, right, dh, dw)
+        if self.mode == "convolution":
+            grad_k = np.ascontiguousarray(grad_k[:, :, ::-1, ::-1])
+        return grad_x, grad_k, grad_bias_loop(grad_out)
+
+    # -- trace -----------------------------------------------------------------------------------------
+    def input_value(self, c: int, y: int, x: int) -> float:
+        """The input at (c, y, x), zero in the padding."""
+        _, h, w = self.x.shape
+        return float(self.x[c, y, x]) if 0 <= y < h and 0 <= x < w else 0.0
+
+    def window_origin(self, oy: int, ox: int) -> tuple[int, int]:
+        """Input position (may be in the padding) under the kernel's top-left entry for output (oy, ox)."""
+        return oy * self.stride[0] - self.padding[0], ox * self.stride[1] - self.padding[2]
+
+    def forward_terms(self, o: int, oy: int, ox: int) -> list[Term]:
+        """Terms of output (o, oy, ox) in the order added: channels, then kernel rows, then columns.
+        left = input, right = kernel (index as written)."""
+        c_n = self.x.shape[0]
+        kh, kw = self.kernel.shape[2:]
+        y0, x0 = self.window_origin(oy, ox)
+        (dh, dw), kernel = self.dilation, self.effective_kernel
+        terms = []
+        for c in range(c_n):
+            for i in range(kh):
+                for j in range(kw):
+                    y, x = y0 + i * dh, x0 + j * dw
+                    a, b = self.input_value(c, y, x), float(kernel[o, c, i, j])
+                    terms.append(Term((c, y, x), self.written_index(o, c, i, j), a, b, a * b))
+        return terms
+
+    def grad_input_terms(self, grad_out: np.ndarray, c: int, y: int, x: int) -> list[Term]:
+        """Terms of grad_input[c, y, x]: left = upstream gradient (o, oy, ox), right = kernel entry it meets
+        (index as written). Order: output channels, then the flipped kernel's rows and columns."""
+        o_n, _, kh, kw = self.kernel.shape
+        _, oh, ow = grad_out.shape
+        (sh, sw), (dh, dw), kernel = self.stride, self.dilation, self.effective_kernel
+        py, px = y + self.padding[0], x + self.padding[2]
+        terms = []
+        for o in range(o_n):
+            for i in range(kh - 1, -1, -1):
+                for j in range(kw - 1, -1, -1):
+                    ry, rx = py - i * dh, px - j * dw
+                    if ry < 0 or rx < 0 or ry % sh or rx % sw or ry // sh >= oh or rx // sw >= ow:
+                        continue
+                    g, k = float(grad_out[o, ry // sh, rx // sw]), float(kernel[o, c, i, j])
+                    terms.append(Term((o, ry // sh, rx // sw), self.written_index(o, c, i, j), g, k, g * k))
+        return terms
+
+    def grad_kernel_terms(self, grad_out: np.ndarray, o: int, c: int, i: int, j: int) -> list[Term]:
+        """Terms of grad_kernel[o, c, i, j] (index as written): left = input (c, y, x), may be padding;
+        right = upstream gradient (o, oy, ox), in row-major order of the output."""
+        if self.mode == "convolution":
+            kh, kw = self.kernel.shape[2:]
+            i, j = kh - 1 - i, kw - 1 - j      # the effective kernel entry that the written (i, j) becomes
+        _, oh, ow = grad_out.shape
+        terms = []
+        for oy in range(oh):
+            for ox in range(ow):
+                y0, x0 = self.window_origin(oy, ox)
+                y, x = y0 + i * self.dilation[0], x0 + j * self.dilation[1]
+                a, g = self.input_value(c, y, x), float(grad_out[o, oy, ox])
+                terms.append(Term((c, y, x), (o, oy, ox), a, g, a * g))
+        return terms
+
+    def grad_bias_terms(self, grad_out: np.ndarray, o: int) -> list[Term]:
+        """Terms of grad_bias[o]: each upstream gradient of channel o (left) times 1 (right)."""
+        _, oh, ow = grad_out.shape
+        return [Term((o, oy, ox), (o,), float(grad_out[o, oy, ox]), 1.0, float(grad_out[o, oy, ox]))
+                for oy in range(oh) for ox in range(ow)]
+
+
+def partial_sums(terms: list[Term], bias: float | None = None) -> list[float]:
+    """Running sums after each term (then after the bias, when given), added in order from 0."""
+    sums, total = [], 0.0
+    for t in terms:
+        total += t.product
+        sums.append(total)
+    if bias is not None:
+        sums.append(total + bias)
+    return sums
+
+
+def reference_forward(conv: Conv) -> np.ndarray:
+    """The definition written directly in NumPy (for tests and the bench's reference)."""
+    c_n, h, w = conv.x.shape
+    o_n, _, kh, kw = conv.kernel.shape
+    _, oh, ow = conv.out_shape
+    top, bottom, left, right = conv.padding
+    (sh, sw), (dh, dw) = conv.stride, conv.dilation
+    src = np.pad(conv.x, ((0, 0), (top, bottom), (left, right)))
+    out = np.zeros((o_n, oh, ow))
+    kernel = conv.effective_kernel
+    for i in range(kh):
+        for j in range(kw):
+            window = src[:, i * dh: i * dh + (oh - 1) * sh + 1: sh, j * dw: j * dw + (ow - 1) * sw + 1: sw]
+            out += np.einsum("oc,cyx->oyx", kernel[:, :, i, j], window)
+    return out + conv.bias[:, None, None]
+
+
+def reference_backward(conv: Conv, grad_out: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The gradients by the chain rule on the NumPy definition (each window's scatter), independent of the
+    identities used by `Conv.backward`."""
+    c_n, h, w = conv.x.shape
+    o_n, _, kh, kw = conv.kernel.shape
+    _, oh, ow = conv.out_shape
+    top, bottom, left, right = conv.padding
+    (sh, sw), (dh, dw) = conv.stride, conv.dilation
+    src = np.pad(conv.x, ((0, 0), (top, bottom), (left, right)))
+    grad_src = np.zeros_like(src)
+    grad_k = np.zeros((o_n, c_n, kh, kw))
+    kernel = conv.effective_kernel
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + (oh - 1) * sh + 1, sh)
+            cols = slice(j * dw, j * dw + (ow - 1) * sw + 1, sw)
+            grad_k[:, :, i, j] = np.einsum("oyx,cyx->oc", grad_out, src[:, rows, cols])
+            grad_src[:, rows, cols] += np.einsum("oc,oyx->cyx", kernel[:, :, i, j], grad_out)
+    if conv.mode == "convolution":
+        grad_k = grad_k[:, :, ::-1, ::-1]
+    return grad_src[:, top:top + h, left:left + w], grad_k, grad_out.sum(axis=(1, 2))

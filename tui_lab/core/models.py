@@ -1,0 +1,372 @@
+"""The models of the train kind, with forward and backward passes written out by hand.
+
+Every model is a stack of dense layers on one flat float64 parameter vector, so the optimizers
+of tui_lab.core.optim update it unchanged:
+    linear    one dense layer, one output
+    poly      the input x expanded to (x, x^2, ..., x^degree), then one dense layer
+    logistic  one dense layer; one logit (sigmoid) for two classes, one per class (softmax) for more
+    mlp       dense -> [batch norm] -> activation -> [dropout] for each hidden layer, then a dense output
+Layer l has a weight matrix W_l (fan_in x fan_out, row-major) then its bias b_l; a batch-normed
+hidden layer adds gamma then beta after them. So for linear / poly / logistic the vector is the
+weights with the bias last, as the spec's `params` wants.
+
+The batch kernels work on buffers of shape (layers, rows, widest layer) held by the caller:
+    A[l]  the input of layer l (A[0]: the expanded features; A[L]: the output logits)
+    D[h]  the activation's derivative at hidden layer h; M[h] its dropout multipliers
+    XH[h] the batch-normalized pre-activation; ISTD[h, j] 1 / sqrt(var + eps) of unit j
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from .rng import uniform
+
+MODELS = ("linear", "poly", "logistic", "mlp")
+ACTIVATIONS = ("tanh", "relu", "sigmoid")
+INITS = ("xavier", "he", "normal", "zeros")
+
+IDENTITY, TANH, RELU, SIGMOID = 0, 1, 2, 3
+MSE, BINARY, SOFTMAX = 0, 1, 2          # output / loss kinds
+BN_EPS = 1e-5                           # torch.nn.BatchNorm1d's eps and momentum
+BN_MOMENTUM = 0.1
+INIT_STREAM = 0x1417
+
+# What the compiled kernels need to know about a model (all NumPy int arrays / ints).
+Layout = namedtuple("Layout", "sizes w_off b_off bn_off act out_kind degree")
+
+
+class Model:
+    """A model's shape and parameter layout (no parameter values: those are a flat vector)."""
+
+    def __init__(self, name: str, features: int, n_classes: int, *, hidden=(), activation: str = "tanh",
+                 degree: int = 1, batchnorm: bool = False):
+        self.name = name
+        self.features = features
+        self.n_classes = n_classes
+        self.hidden = tuple(hidden)
+        self.activation = activation
+        self.degree = degree
+        self.batchnorm = batchnorm and bool(self.hidden)
+        self.n_out = n_classes if n_classes > 2 else 1
+        self.sizes = [degree if degree > 1 else features, *self.hidden, self.n_out]
+        w_off, b_off, bn_off = [], [], []
+        offset = 0
+        for l in range(len(self.sizes) - 1):
+            fan_in, fan_out = self.sizes[l], self.sizes[l + 1]
+            w_off.append(offset)
+            b_off.append(offset + fan_in * fan_out)
+            offset += fan_in * fan_out + fan_out
+            hidden_layer = l < len(self.sizes) - 2
+            bn_off.append(offset if self.batchnorm and hidden_layer else -1)
+            if self.batchnorm and hidden_layer:
+                offset += 2 * fan_out
+        self.n_params = offset
+        out_kind = MSE if n_classes == 0 else (BINARY if n_classes == 2 else SOFTMAX)
+        act = {"tanh": TANH, "relu": RELU, "sigmoid": SIGMOID}[activation] if self.hidden else IDENTITY
+        ints = lambda v: np.array(v, dtype=np.int64)  # noqa: E731
+        self.layout = Layout(ints(self.sizes), ints(w_off), ints(b_off), ints(bn_off), act, out_kind, degree)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.sizes) - 1
+
+    @property
+    def width(self) -> int:
+        return max(self.sizes)
+
+    def weight_mask(self) -> np.ndarray:
+        """1.0 on weight-matrix entries, 0.0 on biases and batch-norm parameters (what l1 / l2 penalize)."""
+        mask = np.zeros(self.n_params)
+        for l in range(self.n_layers):
+            off = self.layout.w_off[l]
+            mask[off:off + self.sizes[l] * self.sizes[l + 1]] = 1.0
+        return mask
+
+    def init_params(self, init: str, seed: int) -> np.ndarray:
+        """Weights drawn by `init` (seeded); biases 0, batch-norm gamma 1 and beta 0."""
+        rng = np.random.default_rng([seed, INIT_STREAM])
+        p = np.zeros(self.n_params)
+        for l in range(self.n_layers):
+            fan_in, fan_out = self.sizes[l], self.sizes[l + 1]
+            off, count = self.layout.w_off[l], fan_in * fan_out
+            if init == "xavier":     # Glorot uniform
+                bound = math.sqrt(6.0 / (fan_in + fan_out))
+                p[off:off + count] = rng.uniform(-bound, bound, count)
+            elif init == "he":       # Kaiming normal, fan_in mode
+                p[off:off + count] = math.sqrt(2.0 / fan_in) * rng.standard_normal(count)
+            elif init == "normal":   # unscaled N(0, 1)
+                p[off:off + count] = rng.standard_normal(count)
+            bn = self.layout.bn_off[l]
+            if bn >= 0:
+                p[bn:bn + fan_out] = 1.0
+        return p
+
+    def new_running(self) -> np.ndarray:
+        """Batch norm's running statistics: [0] means (start 0), [1] variances (start 1)."""
+        running = np.zeros((2, max(self.n_layers - 1, 1), self.width))
+        running[1] = 1.0
+        return running
+
+    def buffers(self, rows: int) -> tuple[np.ndarray, ...]:
+        """(A, D, M, XH, ISTD) work buffers for batches of up to `rows` rows."""
+        layers, width = self.n_layers, self.width
+        hidden = max(layers - 1, 1)
+        return (np.zeros((layers + 1, rows, width)), np.zeros((hidden, rows, width)),
+                np.ones((hidden, rows, width)), np.zeros((hidden, rows, width)), np.zeros((hidden, width)))
+
+    def params_dict(self) -> dict:
+        return {"name": self.name, "sizes": list(self.sizes), "n_params": self.n_params}
+
+
+@njit(cache=True, nogil=True)
+def expand(lay, xb, rows, A):
+    """A[0] <- the features the first layer sees: the inputs, or their powers for poly."""
+    if lay.degree > 1:
+        for i in range(rows):
+            power = 1.0
+            for k in range(lay.degree):
+                power *= xb[i, 0]
+                A[0, i, k] = power
+    else:
+        for i in range(rows):
+            for k in range(xb.shape[1]):
+                A[0, i, k] = xb[i, k]
+
+
+@njit(cache=True, nogil=True)
+def forward(p, lay, rows, train, dropout, drop_key, drop_counter, running, A, D, M, XH, ISTD):
+    """A[L][:rows] <- output logits from A[0][:rows]. In training, batch norm uses the batch's
+    statistics (and updates `running`) and dropout is applied; in evaluation, running statistics
+    and no dropout."""
+    sizes = lay.sizes
+    n_layers = sizes.shape[0] - 1
+    for l in range(n_layers):
+        n_in, n_out = sizes[l], sizes[l + 1]
+        wo, bo = lay.w_off[l], lay.b_off[l]
+        z = A[l + 1]
+        for i in range(rows):
+            for j in range(n_out):
+                z[i, j] = p[bo + j]
+            for k in range(n_in):
+                a = A[l, i, k]
+                if a != 0.0:
+                    row = wo + k * n_out
+                    for j in range(n_out):
+                        z[i, j] += a * p[row + j]
+        if l == n_layers - 1:
+            break
+        bn = lay.bn_off[l]
+        if bn >= 0:
+            for j in range(n_out):
+                if train:
+                    mean = 0.0
+                    for i in range(rows):
+                        mean += z[i, j]
+                    mean /= rows
+                    var = 0.0
+                    for i in range(rows):
+                        var += (z[i, j] - mean) ** 2
+                    running[0, l, j] = (1.0 - BN_MOMENTUM) * running[0, l, j] + BN_MOMENTUM * mean
+                    running[1, l, j] = ((1.0 - BN_MOMENTUM) * running[1, l, j]
+                                        + BN_MOMENTUM * var / max(rows - 1, 1))
+                    var /= rows
+                else:
+                    mean, var = running[0, l, j], running[1, l, j]
+                istd = 1.0 / math.sqrt(var + BN_EPS)
+                ISTD[l, j] = istd
+                gamma, beta = p[bn + j], p[bn + n_out + j]
+                for i in range(rows):
+                    xh = (z[i, j] - mean) * istd
+                    XH[l, i, j] = xh
+                    z[i, j] = gamma * xh + beta
+        for i in range(rows):
+            for j in range(n_out):
+                s = z[i, j]
+                if lay.act == TANH:
+                    h = math.tanh(s)
+                    D[l, i, j] = 1.0 - h * h
+                elif lay.act == RELU:
+                    h = s if s > 0.0 else 0.0
+                    D[l, i, j] = 1.0 if s > 0.0 else 0.0
+                else:
+                    h = 1.0 / (1.0 + math.exp(-s))
+                    D[l, i, j] = h * (1.0 - h)
+                m = 1.0
+                if train and dropout > 0.0:
+                    u = uniform(drop_key, drop_counter + (l * A.shape[1] + i) * A.shape[2] + j)
+                    m = 0.0 if u < dropout else 1.0 / (1.0 - dropout)
+                M[l, i, j] = m
+                z[i, j] = h * m
+
+
+@njit(cache=True, nogil=True)
+def loss_grad(lay, logits, T, rows, dZ):
+    """Sum over rows of the data loss of logits against targets T (soft targets allowed), and
+    dZ <- d(mean loss) / d(logits). Regression: (z - t)^2; two classes: sigmoid cross-entropy on
+    one logit with t = P(class 1); more: softmax cross-entropy with T a distribution."""
+    total = 0.0
+    inv = 1.0 / rows
+    n_out = lay.sizes[lay.sizes.shape[0] - 1]
+    for i in range(rows):
+        if lay.out_kind == MSE:
+            r = logits[i, 0] - T[i, 0]
+            total += r * r
+            dZ[i, 0] = 2.0 * r * inv
+        elif lay.out_kind == BINARY:
+            z, t = logits[i, 0], T[i, 0]
+            total += max(z, 0.0) - t * z + math.log1p(math.exp(-abs(z)))
+            dZ[i, 0] = (1.0 / (1.0 + math.exp(-z)) - t) * inv
+        else:
+            top = logits[i, 0]
+            for k in range(1, n_out):
+                top = max(top, logits[i, k])
+            s = 0.0
+            for k in range(n_out):
+                s += math.exp(logits[i, k] - top)
+            lse = top + math.log(s)
+            for k in range(n_out):
+                total -= T[i, k] * (logits[i, k] - lse)
+                dZ[i, k] = (math.exp(logits[i, k] - lse) - T[i, k]) * inv
+    return total
+
+
+@njit(cache=True, nogil=True)
+def backward(p, lay, rows, train, A, D, M, XH, ISTD, dZ, g, delta, delta_prev):
+    """g <- gradient of the loss whose d/d(logits) is dZ, through the buffers `forward` left."""
+    g[:] = 0.0
+    sizes = lay.sizes
+    n_layers = sizes.shape[0] - 1
+    n_last = sizes[n_layers]
+    for i in range(rows):
+        for j in range(n_last):
+            delta[i, j] = dZ[i, j]
+    for l in range(n_layers - 1, -1, -1):
+        n_in, n_out = sizes[l], sizes[l + 1]
+        wo, bo = lay.w_off[l], lay.b_off[l]
+        for i in range(rows):
+            for j in range(n_out):
+                g[bo + j] += delta[i, j]
+            for k in range(n_in):
+                a = A[l, i, k]
+                row = wo + k * n_out
+                back = 0.0
+                for j in range(n_out):
+                    g[row + j] += a * delta[i, j]
+                    back += delta[i, j] * p[row + j]
+                delta_prev[i, k] = back
+        if l == 0:
+            break
+        h = l - 1        # the hidden layer whose output fed layer l
+        for i in range(rows):
+            for k in range(n_in):
+                delta_prev[i, k] *= M[h, i, k] * D[h, i, k]
+        bn = lay.bn_off[h]
+        if bn >= 0:
+            for k in range(n_in):
+                gamma = p[bn + k]
+                sum_d, sum_dx = 0.0, 0.0
+                for i in range(rows):
+                    sum_d += delta_prev[i, k]
+                    sum_dx += delta_prev[i, k] * XH[h, i, k]
+                g[bn + k] += sum_dx
+                g[bn + n_in + k] += sum_d
+                istd = ISTD[h, k]
+                for i in range(rows):
+                    if train:   # the batch statistics depend on every row of the batch
+                        delta_prev[i, k] = gamma * istd * (delta_prev[i, k] - sum_d / rows
+                                                           - XH[h, i, k] * sum_dx / rows)
+                    else:
+                        delta_prev[i, k] = gamma * istd * delta_prev[i, k]
+        delta, delta_prev = delta_prev, delta
+
+
+@njit(cache=True, nogil=True)
+def fill_targets(lay, y, idx, start, stop, smoothing, T):
+    """T[:stop-start] <- the targets of rows idx[start:stop]: y itself (regression), P(class 1)
+    (two classes) or a class distribution, with label smoothing eps: (1 - eps) onehot + eps / K."""
+    n_out = lay.sizes[lay.sizes.shape[0] - 1]
+    for r in range(stop - start):
+        label = y[idx[start + r]]
+        if lay.out_kind == MSE:
+            T[r, 0] = label
+        elif lay.out_kind == BINARY:
+            T[r, 0] = label * (1.0 - smoothing) + 0.5 * smoothing
+        else:
+            for k in range(n_out):
+                T[r, k] = smoothing / n_out + ((1.0 - smoothing) if k == int(label) else 0.0)
+
+
+@njit(cache=True, nogil=True)
+def evaluate(p, lay, running, X, y, idx, A, D, M, XH, ISTD, T, dZ):
+    """(mean data loss, metric) of the rows idx in evaluation mode; the metric is accuracy for
+    classification and R^2 for regression. NaN for an empty idx."""
+    n = idx.shape[0]
+    if n == 0:
+        return math.nan, math.nan
+    chunk = A.shape[1]
+    n_out = lay.sizes[lay.sizes.shape[0] - 1]
+    total, hits, ss_res = 0.0, 0.0, 0.0
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        rows = stop - start
+        expand(lay, X[idx[start:stop]], rows, A)
+        forward(p, lay, rows, False, 0.0, np.uint64(0), 0, running, A, D, M, XH, ISTD)
+        fill_targets(lay, y, idx, start, stop, 0.0, T)
+        logits = A[A.shape[0] - 1]
+        total += loss_grad(lay, logits, T, rows, dZ)
+        for r in range(rows):
+            if lay.out_kind == MSE:
+                ss_res += (logits[r, 0] - T[r, 0]) ** 2
+            elif lay.out_kind == BINARY:
+                hits += (logits[r, 0] > 0.0) == (T[r, 0] > 0.5)
+            else:
+                best = 0
+                for k in range(1, n_out):
+                    if logits[r, k] > logits[r, best]:
+                        best = k
+                hits += best == int(y[idx[start + r]])
+    if lay.out_kind != MSE:
+        return total / n, hits / n
+    mean = 0.0
+    for r in range(n):
+        mean += y[idx[r]]
+    mean /= n
+    ss_tot = 0.0
+    for r in range(n):
+        ss_tot += (y[idx[r]] - mean) ** 2
+    return total / n, (1.0 - ss_res / ss_tot) if ss_tot > 0.0 else math.nan
+
+
+@njit(cache=True, nogil=True)
+def predict(p, lay, running, X, A, D, M, XH, ISTD, out):
+    """out <- the model's output for every row of X in evaluation mode: the regression value,
+    P(class 1) for two classes, or the class probabilities (softmax)."""
+    n = X.shape[0]
+    chunk = A.shape[1]
+    n_out = lay.sizes[lay.sizes.shape[0] - 1]
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        rows = stop - start
+        expand(lay, X[start:stop], rows, A)
+        forward(p, lay, rows, False, 0.0, np.uint64(0), 0, running, A, D, M, XH, ISTD)
+        logits = A[A.shape[0] - 1]
+        for r in range(rows):
+            if lay.out_kind == MSE:
+                out[start + r, 0] = logits[r, 0]
+            elif lay.out_kind == BINARY:
+                out[start + r, 0] = 1.0 / (1.0 + math.exp(-logits[r, 0]))
+            else:
+                top = logits[r, 0]
+                for k in range(1, n_out):
+                    top = max(top, logits[r, k])
+                s = 0.0
+                for k in range(n_out):
+                    out[start + r, k] = math.exp(logits[r, k] - top)
+                    s += out[start + r, k]
+                for k in range(n_out):
+                    out[start + r, k] /= s

@@ -1,0 +1,388 @@
+"""Training a model of models.py on a data set: the compiled epoch loop and its Python handle.
+
+One step is exactly a torch training loop's step: the batch's inputs (after augmentation, input
+noise and mixup), the forward pass in training mode (dropout, batch statistics), the gradient of
+the mean data loss (with smoothed / mixed targets), plus the l2 / l1 penalty gradients, then one
+optimizer step. After each epoch the model is evaluated (evaluation mode, clean targets) on the
+whole training and validation splits: those are the per-epoch `train_loss` / `val_loss`.
+
+Batches: batch_size 0 (or >= the training set) is full batch, 1 is SGD, else mini-batches of a
+fresh seeded shuffle each epoch; drop_last drops a last short batch. Every random draw comes
+from the counter-based rng, indexed by the step, so a run is the same whether it is advanced in
+one call or many, and every optimizer of a scenario sees the same batches and noise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from . import optim
+from .datasets import Dataset
+from .models import (BINARY, MSE, Model, backward, evaluate, expand, fill_targets, forward, loss_grad, predict)
+from .rng import key_for, normal, permutation, uniform
+
+# Random streams (one key each); the same for every run of a scenario.
+SHUFFLE, DROPOUT, INPUT_NOISE, WEIGHT_NOISE, MIX_NORMAL, MIX_UNIFORM, MIX_PAIR, AUGMENT = range(8)
+STREAM_BASE = 0x7A1
+SHARPNESS_STREAM = 0x5A4
+
+# Data augmentations: what each does, and the data sets whose labels it preserves.
+NO_AUGMENT, JITTER, MIRROR, SWAP, ODD_FLIP, ROTATE = range(6)
+JITTER_SIZE = 0.05
+AUGMENTS = {
+    "none": {},
+    "jitter": {"linear": JITTER, "sine": JITTER, "poly": JITTER, "moons": JITTER, "circles": JITTER,
+               "spirals": JITTER, "xor": JITTER, "blobs": JITTER},
+    "flip": {"circles": MIRROR, "xor": SWAP, "sine": ODD_FLIP, "poly": ODD_FLIP},
+    "rotate": {"circles": ROTATE},
+}
+AUGMENT_HELP = {
+    "jitter": "moves each input by up to 0.05 per coordinate",
+    "flip": "mirrors a sample by a symmetry of its data set: circles x1 -> -x1, xor (x1, x2) -> (x2, x1), "
+            "sine / poly (x, y) -> (-x, -y), each with probability 1/2",
+    "rotate": "turns a circles sample by a random angle",
+}
+
+RUNNING, EARLY_STOPPED, DIVERGED = 0, 1, 2
+EPOCH, STEP, BEST_EPOCH, STATUS = range(4)       # slots of `progress`
+TRAIN_LOSS, VAL_LOSS, TRAIN_METRIC, VAL_METRIC = range(4)   # rows of `history`
+(L2, L1, DROPOUT_RATE, INPUT_NOISE_STD, WEIGHT_NOISE_STD, SMOOTHING, MIXUP_ALPHA) = range(7)   # slots of `reg`
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 100
+    batch_size: int = 0            # 0 = full batch, 1 = SGD
+    drop_last: bool = False
+    l2: float = 0.0
+    l1: float = 0.0
+    dropout: float = 0.0
+    input_noise: float = 0.0
+    weight_noise: float = 0.0
+    label_smoothing: float = 0.0
+    mixup: float = 0.0
+    augment: str = "none"
+    early_stopping: int = 0        # patience in epochs; 0 = off
+    sharpness: float = 0.0         # radius of the sharpness probe; 0 = off
+
+    def reg(self) -> np.ndarray:
+        return np.array([self.l2, self.l1, self.dropout, self.input_noise, self.weight_noise,
+                         self.label_smoothing, self.mixup])
+
+
+def augment_code(augment: str, dataset: str) -> int:
+    """The kernel's code for an augmentation on a data set; ValueError where it does not apply."""
+    if augment == "none":
+        return NO_AUGMENT
+    codes = AUGMENTS[augment]
+    if dataset not in codes:
+        raise ValueError(f"{augment} does not preserve the labels of {dataset}; it applies to " + ", ".join(codes))
+    return codes[dataset]
+
+
+@njit(cache=True, nogil=True)
+def batch_plan(n, batch_size, drop_last):
+    """(batch size, batches per epoch) for n training points."""
+    size = n if batch_size == 0 or batch_size >= n else batch_size
+    return size, (n // size if drop_last else -(-n // size))
+
+
+@njit(cache=True, nogil=True)
+def _gamma(key_n, key_u, base, shape):
+    """A Gamma(shape, 1) draw (Marsaglia-Tsang; shape < 1 boosted from shape + 1), counters from base."""
+    boost = 1.0
+    if shape < 1.0:
+        boost = uniform(key_u, base) ** (1.0 / shape)
+        shape += 1.0
+    d = shape - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    for k in range(1, 128):
+        x = normal(key_n, base + k)
+        v = (1.0 + c * x) ** 3
+        if v > 0.0 and math.log(1.0 - uniform(key_u, base + k)) < 0.5 * x * x + d - d * v + d * math.log(v):
+            return d * v * boost
+    return d * boost
+
+
+@njit(cache=True, nogil=True)
+def _augment(aug, key, t, rows, xb, T):
+    """Random label-preserving transformations of the batch's samples, in place."""
+    for r in range(rows):
+        c = (t * xb.shape[0] + r) * 4
+        if aug == JITTER:
+            for k in range(xb.shape[1]):
+                xb[r, k] += JITTER_SIZE * (2.0 * uniform(key, c + k) - 1.0)
+        elif aug == ROTATE:
+            angle = 2.0 * math.pi * uniform(key, c)
+            cos, sin = math.cos(angle), math.sin(angle)
+            x0, x1 = xb[r, 0], xb[r, 1]
+            xb[r, 0], xb[r, 1] = cos * x0 - sin * x1, sin * x0 + cos * x1
+        elif uniform(key, c) < 0.5:
+            if aug == MIRROR:
+                xb[r, 0] = -xb[r, 0]
+            elif aug == SWAP:
+                xb[r, 0], xb[r, 1] = xb[r, 1], xb[r, 0]
+            else:   # ODD_FLIP: the truth is odd, so (x, y) -> (-x, -y) keeps the sample on it
+                xb[r, 0] = -xb[r, 0]
+                T[r, 0] = -T[r, 0]
+
+
+@njit(cache=True, nogil=True)
+def _mixup(alpha, keys, t, rows, xb, T, pair, xb_mixed, T_mixed):
+    """Mixup (Zhang et al. 2018): lambda ~ Beta(alpha, alpha) per batch, each sample mixed with a
+    random partner of the same batch, inputs and targets alike."""
+    g1 = _gamma(keys[MIX_NORMAL], keys[MIX_UNIFORM], t * 256, alpha)
+    g2 = _gamma(keys[MIX_NORMAL], keys[MIX_UNIFORM], t * 256 + 128, alpha)
+    lam = g1 / (g1 + g2)
+    permutation(keys[MIX_PAIR], t * xb.shape[0], pair[:rows])
+    for r in range(rows):
+        for k in range(xb.shape[1]):
+            xb_mixed[r, k] = lam * xb[r, k] + (1.0 - lam) * xb[pair[r], k]
+        for k in range(T.shape[1]):
+            T_mixed[r, k] = lam * T[r, k] + (1.0 - lam) * T[pair[r], k]
+    xb[:rows] = xb_mixed[:rows]
+    T[:rows] = T_mixed[:rows]
+
+
+@njit(cache=True, nogil=True)
+def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop_last, reg, aug, keys,
+                 family, hp, state, scalars, running, progress, best, best_p, best_running, history,
+                 epochs, patience):
+    """Up to `epochs` more epochs, in place. `progress` holds (epochs done, steps done, best epoch,
+    status); `best[0]` the best validation loss so far, best_p / best_running its weights. history
+    receives the per-epoch losses and metrics at the absolute epoch index. Returns epochs done."""
+    n = train_idx.shape[0]
+    n_val = val_idx.shape[0]
+    size, n_batches = batch_plan(n, batch_size, drop_last)
+    n_in = X.shape[1]
+    n_out = lay.sizes[lay.sizes.shape[0] - 1]
+    width = 0
+    for layer_size in lay.sizes:
+        width = max(width, layer_size)
+    layers = lay.sizes.shape[0] - 1
+    hidden = max(layers - 1, 1)
+    A = np.zeros((layers + 1, size, width))
+    D = np.zeros((hidden, size, width))
+    M = np.ones((hidden, size, width))
+    XH = np.zeros((hidden, size, width))
+    ISTD = np.zeros((hidden, width))
+    xb, xb_mixed = np.empty((size, n_in)), np.empty((size, n_in))
+    T, T_mixed, dZ = np.empty((size, n_out)), np.empty((size, n_out)), np.empty((size, n_out))
+    delta, delta_prev = np.empty((size, width)), np.empty((size, width))
+    g = np.empty(p.shape[0])
+    noisy_p = np.empty(p.shape[0])
+    start_p, start_running = p.copy(), running.copy()
+    order = np.arange(n)
+    batch_idx = np.empty(size, dtype=np.int64)
+    pair = np.empty(size, dtype=np.int64)
+    l2, l1 = reg[L2], reg[L1]
+    for e in range(epochs):
+        epoch = progress[EPOCH]
+        if size < n:
+            permutation(keys[SHUFFLE], epoch * n, order)
+        start_p[:] = p
+        start_running[:] = running
+        for b in range(n_batches):
+            t = progress[STEP] + 1
+            start = b * size
+            rows = min(start + size, n) - start
+            for r in range(rows):
+                batch_idx[r] = train_idx[order[start + r]]
+                xb[r] = X[batch_idx[r]]
+            fill_targets(lay, y, batch_idx, 0, rows, reg[SMOOTHING], T)
+            if aug != NO_AUGMENT:
+                _augment(aug, keys[AUGMENT], t, rows, xb, T)
+            if reg[INPUT_NOISE_STD] > 0.0:
+                for r in range(rows):
+                    for k in range(n_in):
+                        xb[r, k] += reg[INPUT_NOISE_STD] * normal(keys[INPUT_NOISE], (t * size + r) * n_in + k)
+            if reg[MIXUP_ALPHA] > 0.0:
+                _mixup(reg[MIXUP_ALPHA], keys, t, rows, xb, T, pair, xb_mixed, T_mixed)
+            expand(lay, xb, rows, A)
+            w = p
+            if reg[WEIGHT_NOISE_STD] > 0.0:   # the gradient is taken at noisy weights, applied to the clean ones
+                for i in range(p.shape[0]):
+                    noisy_p[i] = p[i] + weight_mask[i] * reg[WEIGHT_NOISE_STD] * normal(
+                        keys[WEIGHT_NOISE], t * p.shape[0] + i)
+                w = noisy_p
+            forward(w, lay, rows, True, reg[DROPOUT_RATE], keys[DROPOUT], t * hidden * size * width,
+                    running, A, D, M, XH, ISTD)
+            loss_grad(lay, A[layers], T, rows, dZ)
+            backward(w, lay, rows, True, A, D, M, XH, ISTD, dZ, g, delta, delta_prev)
+            if l2 != 0.0 or l1 != 0.0:
+                for i in range(p.shape[0]):
+                    g[i] += weight_mask[i] * (l2 * p[i] + l1 * np.sign(p[i]))
+            optim.step(family, p, g, state, scalars, hp, t)
+            progress[STEP] = t
+        train_loss, train_metric = evaluate(p, lay, running, X, y, train_idx, A, D, M, XH, ISTD, T, dZ)
+        val_loss, val_metric = evaluate(p, lay, running, X, y, val_idx, A, D, M, XH, ISTD, T, dZ)
+        if not math.isfinite(train_loss) or (n_val > 0 and not math.isfinite(val_loss)):
+            p[:] = start_p      # back to the last finite weights
+            running[:] = start_running
+            progress[STATUS] = DIVERGED
+            return e
+        progress[EPOCH] = epoch + 1
+        history[TRAIN_LOSS, epoch], history[VAL_LOSS, epoch] = train_loss, val_loss
+        history[TRAIN_METRIC, epoch], history[VAL_METRIC, epoch] = train_metric, val_metric
+        if n_val == 0 or val_loss < best[0]:
+            best[0] = val_loss if n_val > 0 else train_loss
+            progress[BEST_EPOCH] = epoch + 1
+            if patience > 0:
+                best_p[:] = p
+                best_running[:] = running
+        if patience > 0 and epoch + 1 - progress[BEST_EPOCH] >= patience:
+            p[:] = best_p
+            running[:] = best_running
+            progress[STATUS] = EARLY_STOPPED
+            return e + 1
+    return epochs
+
+
+class Trainer:
+    """One optimizer training one model on one data set, advanced epoch by epoch or in chunks."""
+
+    def __init__(self, data: Dataset, splits, model: Model, optimizer: optim.Optimizer, config: TrainConfig,
+                 seed: int = 0, init: str = "xavier", label: str | None = None):
+        self.data = data
+        self.train_idx, self.val_idx, self.test_idx = (np.ascontiguousarray(s, dtype=np.int64) for s in splits)
+        self.model = model
+        self.optimizer = optimizer
+        self.config = config
+        self.seed = seed
+        self.init = init
+        self.label = label or optimizer.label
+        self.aug = augment_code(config.augment, data.name)
+        self.reg = config.reg()
+        self.mask = model.weight_mask()
+        self.keys = np.array([key_for(seed, STREAM_BASE + s) for s in range(8)], dtype=np.uint64)
+        self.x = np.ascontiguousarray(data.x, dtype=np.float64)
+        self.y = np.ascontiguousarray(data.y, dtype=np.float64)
+        self.reset()
+
+    def reset(self) -> None:
+        self.params = self.model.init_params(self.init, self.seed)
+        self.state, self.scalars = self.optimizer.init_state(self.model.n_params)
+        self.running = self.model.new_running()
+        self.progress = np.zeros(4, dtype=np.int64)
+        self.best = np.array([math.inf])
+        self.best_p, self.best_running = self.params.copy(), self.running.copy()
+        self.history = np.full((4, self.config.epochs), math.nan)
+
+    # -- running ---------------------------------------------------------------
+    @property
+    def epoch(self) -> int:
+        return int(self.progress[EPOCH])
+
+    @property
+    def steps(self) -> int:
+        return int(self.progress[STEP])
+
+    @property
+    def status(self) -> int:
+        return int(self.progress[STATUS])
+
+    @property
+    def diverged(self) -> bool:
+        return self.status == DIVERGED
+
+    @property
+    def finished(self) -> bool:
+        return self.status != RUNNING or self.epoch >= self.config.epochs
+
+    def advance(self, epochs: int) -> int:
+        """Up to `epochs` more epochs (never past config.epochs); returns how many ran."""
+        epochs = min(epochs, self.config.epochs - self.epoch)
+        if epochs <= 0 or self.status != RUNNING:
+            return 0
+        c = self.config
+        return int(train_epochs(
+            self.params, self.model.layout, self.mask, self.x, self.y, self.train_idx, self.val_idx,
+            c.batch_size, c.drop_last, self.reg, self.aug, self.keys, self.optimizer.family, self.optimizer.hp,
+            self.state, self.scalars, self.running, self.progress, self.best, self.best_p, self.best_running,
+            self.history, epochs, c.early_stopping))
+
+    def run(self) -> "Trainer":
+        self.advance(self.config.epochs)
+        return self
+
+    # -- looking at the model -------------------------------------------------
+    def curve(self, row: int) -> np.ndarray:
+        return self.history[row, :self.epoch]
+
+    def evaluate(self, idx: np.ndarray, params: np.ndarray | None = None) -> tuple[float, float]:
+        """(data loss, metric) of rows idx in evaluation mode, at the current (or given) weights."""
+        idx = np.ascontiguousarray(idx, dtype=np.int64)
+        rows = max(1, min(idx.size, 4096))
+        A, D, M, XH, ISTD = self.model.buffers(rows)
+        T, dZ = np.empty((rows, self.model.n_out)), np.empty((rows, self.model.n_out))
+        return evaluate(self.params if params is None else params, self.model.layout, self.running,
+                        self.x, self.y, idx, A, D, M, XH, ISTD, T, dZ)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """The model's output at inputs x (n, features): the regression value, P(class 1) for two
+        classes, or the class probabilities (n, classes)."""
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        out = np.empty((x.shape[0], self.model.n_out))
+        A, D, M, XH, ISTD = self.model.buffers(max(1, min(x.shape[0], 4096)))
+        predict(self.params, self.model.layout, self.running, x, A, D, M, XH, ISTD, out)
+        return out[:, 0] if self.model.n_out == 1 else out
+
+    def sharpness(self, radius: float, samples: int = 100) -> float:
+        """Keskar et al. (2017)'s sharpness, probed by random sampling: the largest rise of the
+        training loss over `samples` perturbations within the box |dw_i| <= radius (|w_i| + 1),
+        as a percentage of 1 + the loss. The same perturbation directions for every run of a seed."""
+        base, _ = self.evaluate(self.train_idx)
+        rng = np.random.default_rng([self.seed, SHARPNESS_STREAM])
+        box = radius * (np.abs(self.params) + 1.0)
+        worst = 0.0
+        for _ in range(samples):
+            loss, _ = self.evaluate(self.train_idx, self.params + box * rng.uniform(-1.0, 1.0, self.params.size))
+            worst = max(worst, loss - base) if math.isfinite(loss) else math.inf
+        return 100.0 * worst / (1.0 + base)
+
+    def result(self) -> dict:
+        """This run in the spec's JSON layout."""
+        test_loss, test_metric = self.evaluate(self.test_idx)
+        train_loss, train_metric = self.evaluate(self.train_idx)
+        val_loss, val_metric = self.evaluate(self.val_idx)
+        out = {
+            "label": self.label, "optimizer": self.optimizer.name, "hyperparams": self.optimizer.hyperparams,
+            "train_loss": self.curve(TRAIN_LOSS), "val_loss": self.curve(VAL_LOSS),
+            "test_loss": test_loss, "train_metric": train_metric, "val_metric": val_metric,
+            "test_metric": test_metric, "final_train_loss": train_loss, "final_val_loss": val_loss,
+            "best_epoch": int(self.progress[BEST_EPOCH]) or None, "stopped_epoch": self.epoch,
+            "early_stopped": self.status == EARLY_STOPPED, "diverged": self.diverged,
+            "diverged_at": self.epoch + 1 if self.diverged else None, "steps": self.steps,
+        }
+        if self.model.name != "mlp":
+            out["params"] = self.params.copy()
+        if self.config.sharpness > 0.0:
+            out["sharpness"] = self.sharpness(self.config.sharpness)
+        return out
+
+
+def batch_loss_grad(model: Model, params: np.ndarray, x: np.ndarray, targets: np.ndarray, *, train: bool = True,
+                    dropout: float = 0.0, dropout_key: int = 0, running: np.ndarray | None = None
+                    ) -> tuple[float, np.ndarray]:
+    """(mean data loss, its gradient) of one batch x against target rows `targets` (n, outputs),
+    through the same kernels as training (for gradient checks and cross-checks)."""
+    rows = x.shape[0]
+    A, D, M, XH, ISTD = model.buffers(rows)
+    running = model.new_running() if running is None else running
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    targets = np.ascontiguousarray(targets, dtype=np.float64).reshape(rows, model.n_out)
+    expand(model.layout, x, rows, A)
+    forward(params, model.layout, rows, train, dropout, np.uint64(dropout_key), 0, running, A, D, M, XH, ISTD)
+    dZ = np.empty((rows, model.n_out))
+    loss = loss_grad(model.layout, A[model.n_layers], targets, rows, dZ)
+    g = np.empty(model.n_params)
+    backward(params, model.layout, rows, train, A, D, M, XH, ISTD, dZ, g, np.empty((rows, model.width)),
+             np.empty((rows, model.width)))
+    return loss / rows, g
+
+
+__all__ = ["AUGMENTS", "BINARY", "MSE", "TrainConfig", "Trainer", "augment_code", "batch_loss_grad", "batch_plan"]
