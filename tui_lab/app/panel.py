@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from textual.message import Message
 from textual.widget import Widget
+from textual.worker import Worker, WorkerState
 
 
 class PanelStatus(Message):
@@ -21,10 +22,23 @@ class PanelStatus(Message):
         self.text = text
 
 
+class PanelError(Message):
+    """A panel's worker failed: the app shows it (one handler for every panel's workers)."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
+
+
 class KindPanel(Widget):
     """One tab of the lab for one scenario kind."""
 
     KIND: ClassVar[str] = ""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Worker errors (workers started with exit_on_error=False) go to the app's error handler."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.post_message(PanelError(event.worker.error))
 
     def load_scenario(self, scenario) -> None:
         """Show a validated tui_lab.scenario.Scenario of this panel's kind, reset and paused."""

@@ -220,12 +220,15 @@ class Race:
         return self.scenario.settings.surface
 
     # --- running ---------------------------------------------------------------------------
-    def advance(self, steps: int) -> None:
+    def advance(self, steps: int, limit: int | None = None) -> None:
+        """Every run `steps` further (with a limit: no run past step `limit`)."""
         with self.lock:
             for lane in self.lanes:
                 t0 = lane.run.t
-                traj, loss = lane.run.advance(steps)
-                lane.history.extend(t0 + 1, traj[1:], loss[1:])
+                k = steps if limit is None else min(steps, limit - t0)
+                if k > 0:
+                    traj, loss = lane.run.advance(k)
+                    lane.history.extend(t0 + 1, traj[1:], loss[1:])
 
     def restart(self, index: int | None = None) -> None:
         with self.lock:
@@ -281,6 +284,32 @@ class Race:
             r["final_loss"], r["steps"] = float(r["loss"][-1]), t
             r["diverged"], r["diverged_at"] = gone, t + 1 if gone else None
         return result
+
+
+DECAY_RATES = ("beta1", "beta2", "momentum", "dampening", "alpha", "rho")
+
+
+def sweep_axes(optimizer) -> list[str]:
+    """The numeric hyperparameters a sweep can vary (betas as beta1 / beta2)."""
+    names = []
+    for h in optimizer.spec.hypers:
+        if h.kind == "betas":
+            names += ["beta1", "beta2"]
+        elif h.kind == "number":
+            names.append(h.name)
+    return names
+
+
+def sweep_axis(optimizer, name: str, count: int) -> np.ndarray:
+    """Values to sweep a hyperparameter over: learning rates on a log scale around the current
+    one; decay rates (momentum, betas, alpha, rho...) from 0 to 0.99; the rest log-spaced."""
+    if name in DECAY_RATES:
+        return np.linspace(0.0, 0.99, count)
+    current = float(optimizer.hyperparams[name])
+    if name == "lr":
+        return np.geomspace(current / 100, current * 30, count)
+    centre = current if current > 0 else 0.01
+    return np.geomspace(centre / 100, centre * 100, count)
 
 
 def needs_lr(name: str) -> bool:

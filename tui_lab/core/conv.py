@@ -57,28 +57,44 @@ def pad_planes(x, top, bottom, left, right):
 
 
 @njit(cache=True, nogil=True)
+def split_phases(src, sw):
+    """(C, R, sw, ceil(Wp/sw)) copy with phased[c, r, p, q] = src[c, r, q*sw + p]: a column stride of sw
+    becomes a contiguous run inside one phase (no copy needed for sw = 1)."""
+    c_n, rows, cols = src.shape
+    if sw == 1:
+        return src.reshape((c_n, rows, 1, cols))
+    width = (cols + sw - 1) // sw
+    phased = np.zeros((c_n, rows, sw, width))
+    for c in range(c_n):
+        for r in range(rows):
+            for q in range(cols):
+                phased[c, r, q % sw, q // sw] = src[c, r, q]
+    return phased
+
+
+@njit(cache=True, nogil=True)
 def correlate(src, kernel, y0, x0, sh, sw, dh, dw, out):
     """out[o, y, x] += sum over c, i, j (in that order) of src[c, y0 + y*sh + i*dh, x0 + x*sw + j*dw] * kernel[o, c, i, j].
 
-    `src` is already padded, so every index is in range. The innermost loop runs along an output row,
-    so each output entry still receives its terms in (c, i, j) order while the row is vectorised.
+    `src` is already padded, so every index is in range. The innermost loop runs along an output row
+    over a contiguous view (see split_phases), so it is vectorised while each output entry still
+    receives its terms in (c, i, j) order.
     """
     o_n, c_n, kh, kw = kernel.shape
     oh, ow = out.shape[1], out.shape[2]
+    phased = split_phases(src, sw)
     for o in range(o_n):
         for c in range(c_n):
             for i in range(kh):
                 for j in range(kw):
                     k = kernel[o, c, i, j]
-                    base = x0 + j * dw
+                    first = x0 + j * dw
+                    phase, start = first % sw, first // sw
                     for y in range(oh):
-                        r = y0 + y * sh + i * dh
-                        if sw == 1:     # a separate unit-stride loop, which LLVM vectorises
-                            for x in range(ow):
-                                out[o, y, x] += src[c, r, base + x] * k
-                        else:
-                            for x in range(ow):
-                                out[o, y, x] += src[c, r, base + x * sw] * k
+                        row = phased[c, y0 + y * sh + i * dh, phase, start:]
+                        dst = out[o, y]
+                        for x in range(ow):
+                            dst[x] += row[x] * k
 
 
 @njit(cache=True, nogil=True)

@@ -92,6 +92,13 @@ def batch_plan(n, batch_size, drop_last):
 
 
 @njit(cache=True, nogil=True)
+def _optimizer_step(family, p, g, state, scalars, hp, t):
+    """optim.step behind a plain call: inlined once here rather than into the long epoch loop,
+    which keeps the loop's cold compile short."""
+    optim.step(family, p, g, state, scalars, hp, t)
+
+
+@njit(cache=True, nogil=True)
 def _gamma(key_n, key_u, base, shape):
     """A Gamma(shape, 1) draw (Marsaglia-Tsang; shape < 1 boosted from shape + 1), counters from base."""
     boost = 1.0
@@ -144,8 +151,11 @@ def _mixup(alpha, keys, t, rows, xb, T, pair, xb_mixed, T_mixed):
             xb_mixed[r, k] = lam * xb[r, k] + (1.0 - lam) * xb[pair[r], k]
         for k in range(T.shape[1]):
             T_mixed[r, k] = lam * T[r, k] + (1.0 - lam) * T[pair[r], k]
-    xb[:rows] = xb_mixed[:rows]
-    T[:rows] = T_mixed[:rows]
+    for r in range(rows):
+        for k in range(xb.shape[1]):
+            xb[r, k] = xb_mixed[r, k]
+        for k in range(T.shape[1]):
+            T[r, k] = T_mixed[r, k]
 
 
 @njit(cache=True, nogil=True)
@@ -192,7 +202,8 @@ def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop
             rows = min(start + size, n) - start
             for r in range(rows):
                 batch_idx[r] = train_idx[order[start + r]]
-                xb[r] = X[batch_idx[r]]
+                for k in range(n_in):
+                    xb[r, k] = X[batch_idx[r], k]
             fill_targets(lay, y, batch_idx, 0, rows, reg[SMOOTHING], T)
             if aug != NO_AUGMENT:
                 _augment(aug, keys[AUGMENT], t, rows, xb, T)
@@ -216,7 +227,7 @@ def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop
             if l2 != 0.0 or l1 != 0.0:
                 for i in range(p.shape[0]):
                     g[i] += weight_mask[i] * (l2 * p[i] + l1 * np.sign(p[i]))
-            optim.step(family, p, g, state, scalars, hp, t)
+            _optimizer_step(family, p, g, state, scalars, hp, t)
             progress[STEP] = t
         train_loss, train_metric = evaluate(p, lay, running, X, y, train_idx, A, D, M, XH, ISTD, T, dZ)
         val_loss, val_metric = evaluate(p, lay, running, X, y, val_idx, A, D, M, XH, ISTD, T, dZ)

@@ -25,6 +25,7 @@ from .rng import key_for, permutation
 METHODS = ("kfold", "loo", "timeseries", "bootstrap", "bias_variance", "capacity", "bagging", "boosting")
 CV_METHODS = ("kfold", "loo", "timeseries")
 GRID_POINTS = 121
+BIAS_VARIANCE_POINTS = 200   # test inputs the decomposition is averaged over, at least
 FAN_FITS = 20            # replicate fits kept on the plotting grid for the fan pictures
 
 # rng streams of one seed, one per purpose, so changing one experiment never shifts another's draws
@@ -265,10 +266,15 @@ def decompose(pred: np.ndarray, truth: np.ndarray, noise: np.ndarray) -> dict:
 
 def bias_variance(problem: Problem, candidates: list[Learner], n_datasets: int) -> Outcome:
     """Per complexity, over n_datasets training sets drawn afresh (as many rows as the training
-    split), measured at the fixed test inputs with fresh noise on their targets."""
+    split), measured at fixed test inputs (the test rows' inputs and fresh ones from the same
+    process, at least BIAS_VARIANCE_POINTS in all, so the average over x is steady) with fresh
+    noise on their targets in every replicate."""
     if problem.truth is None or problem.draw is None:
         raise ValueError("bias_variance needs a synthetic regression data set (a known generating function)")
     x_test = problem.x[problem.test]
+    extra = BIAS_VARIANCE_POINTS - x_test.shape[0]
+    if extra > 0:
+        x_test = np.concatenate([x_test, problem.draw(extra, 2 * n_datasets)[0]])
     truth = problem.truth(x_test)
     n = problem.train.size
     xs, ys, idx = fresh_training_sets(problem, n, n_datasets, first=0)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import surface
+from . import surface, validate
 
 KINDS: dict[str, ModuleType] = {
     "surface": surface,
+    "validate": validate,
 }

@@ -1,0 +1,129 @@
+"""The lab's dialogs: help, scenario browser, a path prompt and an overwrite question."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from .commands import Command, key_label
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key of the lab: the app's, then the panel in view's."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+
+    def __init__(self, sections: list[tuple[str, list[Command]]]):
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        for title, commands in self.sections:
+            text.append(f"{title}\n", style="bold underline")
+            for c in commands:
+                text.append(f"  {key_label(c.key):>14}  ", style="bold")
+                text.append(f"{c.title}: {c.help}\n")
+            text.append("\n")
+        text.append("Tab / shift+tab move between controls; Enter applies a typed value; "
+                    "Escape closes a dialog. ctrl+p opens the command palette with every command.", style="dim")
+        with Vertical(id="help-box", classes="dialog"):
+            yield Label("tui-lab keys   (Esc closes)", classes="dialog-title")
+            with VerticalScroll():
+                yield Static(text)
+
+
+def scenario_heading(path: Path) -> tuple[str, str]:
+    """(kind, title) of a scenario file, read cheaply (no validation) for the browser's list."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return str(data.get("kind", "?")), str(data.get("title", path.stem))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return "?", "(unreadable)"
+
+
+class BrowserScreen(ModalScreen[str | None]):
+    """Shipped scenarios in course order under their section headings, or a file path."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+
+    def compose(self) -> ComposeResult:
+        from ..scenario.shipped import course_sections, shipped_names, shipped_path
+
+        options: list[Option] = []
+        placed: set[str] = set()
+        present = set(shipped_names())
+        sections = course_sections()
+        rest = [n for n in shipped_names() if n not in {m for _, names in sections for m in names}]
+        if rest:
+            sections.append(("More scenarios", rest))
+        for heading, names in sections:
+            names = [n for n in names if n in present and n not in placed]
+            if not names:
+                continue
+            options.append(Option(Text(heading, style="bold underline"), disabled=True))
+            for name in names:
+                placed.add(name)
+                kind, title = scenario_heading(shipped_path(name))
+                options.append(Option(Text.assemble(f"  {name}", (f"  [{kind}] ", "dim"), title), id=name))
+        with Vertical(id="browser-box", classes="dialog"):
+            yield Label("Open a scenario   (Enter opens, Esc closes)", classes="dialog-title")
+            yield Input(placeholder="or type a path to a .toml file and press Enter", id="browser-path")
+            yield OptionList(*options, id="browser-list")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    @on(Input.Submitted, "#browser-path")
+    def _typed(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+
+class PromptScreen(ModalScreen[str | None]):
+    """Ask for a path (or any one-line answer), with a proposed default."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, question: str, default: str):
+        super().__init__()
+        self.question, self.default = question, default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog prompt-box"):
+            yield Label(self.question, classes="dialog-title")
+            yield Input(self.default, id="prompt-input")
+            yield Label("Enter confirms, Esc cancels", classes="field-hint")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes / no question (y / n, Enter = no)."""
+
+    BINDINGS = [Binding("y", "dismiss(True)", "Yes"), Binding("n,escape,enter", "dismiss(False)", "No")]
+
+    def __init__(self, question: str):
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog prompt-box"):
+            yield Label(self.question, classes="dialog-title")
+            with Horizontal():
+                yield Label("[b]y[/] yes    [b]n[/] no (default)")

@@ -1,0 +1,255 @@
+"""kind = "validate": generalization, validation and ensembles (cross-validation, capacity,
+bias-variance, bootstrap, bagging, boosting) on the seeded data sets of the train kind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core import validate as core
+from ..core.datasets import make_dataset
+from ..core.rng import key_for
+from ..output import fmt, table
+from ..scenario.datamodel import DataSettings, ModelSettings, MAX_DEGREE, parse_data, parse_model
+from ..scenario.fields import Section
+
+MAX_REPLICATES = 5000
+MAX_TREE_DEPTH = 10
+MAX_LOO_POINTS = 2000
+REPLICATE_STREAM = 0x7A11D000     # fresh training sets of the generating process: seed streams from here on
+DEFAULT_DEGREES = [1, 2, 3, 4, 6, 8, 10, 12, 15]
+LEARNERS = ("model", "stump", "tree")
+
+# [validate] keys beyond `method`, and the methods that use each
+KEY_METHODS = {
+    "k": ("kfold", "timeseries"),
+    "degrees": ("kfold", "loo", "timeseries", "capacity", "bias_variance"),
+    "l2": core.METHODS,
+    "select": core.CV_METHODS,
+    "n_boot": ("bootstrap",),
+    "ci": ("bootstrap",),
+    "n_models": ("bagging", "boosting"),
+    "learner": ("bagging", "boosting"),
+    "depth": ("bagging", "boosting"),
+    "learning_rate": ("boosting",),
+    "n_datasets": ("bias_variance", "bagging"),
+}
+
+
+@dataclass
+class ValidateSettings:
+    data: DataSettings
+    model: ModelSettings
+    method: str
+    k: int = 5
+    degrees: list[int] = field(default_factory=list)     # empty: the model's own degree
+    l2: list[float] = field(default_factory=lambda: [0.0])
+    select: str = "min"
+    n_boot: int = 100
+    ci: float = 0.95
+    n_models: int = 50
+    learner: str = "model"
+    depth: int = 3
+    learning_rate: float = 0.1
+    n_datasets: int = 100
+
+    def to_dict(self) -> dict:
+        used = {key: getattr(self, key) for key, methods in KEY_METHODS.items() if self.method in methods}
+        if self.learner != "tree":
+            used.pop("depth", None)
+        return {"method": self.method, **used}
+
+
+def parse(top: Section, seed: int) -> ValidateSettings:
+    data = parse_data(top, seed)
+    model = parse_model(top, data)
+    sec = top.section("validate", required=True)
+    method = sec.choice("method", core.METHODS, what="a validation method, one of")
+    for key in sec.extras():
+        if key in KEY_METHODS and method not in KEY_METHODS[key]:
+            sec.raw(key)
+            raise sec.fail_at(key, f"not used by method {method} (only by {', '.join(KEY_METHODS[key])})")
+    st = ValidateSettings(data, model, method)
+    n_train, n_val, n_test = data.sizes
+    pool = n_train + n_val
+    if method == "loo" and pool > MAX_LOO_POINTS:
+        raise top.fail_at("validate.method", f"loo fits one model per point; at most {MAX_LOO_POINTS} train + "
+                                             f"validation points, got {pool} (use kfold)")
+    if method in ("kfold", "timeseries"):
+        most = pool if method == "kfold" else pool - 1
+        st.k = sec.integer("k", min(5, most), low=2 if method == "kfold" else 1, high=most)
+    sweep = model.name in ("linear", "poly")
+    if method in KEY_METHODS["degrees"]:
+        default = DEFAULT_DEGREES if method in ("capacity", "bias_variance") else []
+        st.degrees = [int(d) for d in sec.numbers(
+            "degrees", default, check=lambda d: float(d).is_integer() and 1 <= d <= MAX_DEGREE,
+            expected=f"a list of polynomial degrees, integers in [1, {MAX_DEGREE}]")]
+        if method in ("capacity", "bias_variance") and not st.degrees:
+            raise sec.fail("degrees", "at least one polynomial degree", [])
+        if sec.has("degrees") and not sweep:
+            raise sec.fail_at("degrees", f"a degree sweep needs model linear or poly, not {model.name}")
+    l2 = sec.raw("l2", 0.0, "a non-negative number")
+    if method in core.CV_METHODS and isinstance(l2, list):
+        st.l2 = sec.numbers("l2", expected="a non-negative number or a list of them (candidates)",
+                            check=lambda v: v >= 0)
+        if not st.l2:
+            raise sec.fail("l2", "at least one candidate", [])
+    else:
+        st.l2 = [sec.number("l2", 0.0, low=0)]
+    if method in core.CV_METHODS:
+        st.select = sec.choice("select", ("min", "one_se"), "min")
+    if method == "bootstrap":
+        st.n_boot = sec.integer("n_boot", 100, low=2, high=MAX_REPLICATES)
+        st.ci = sec.number("ci", 0.95, low=0, high=1, low_open=True, high_open=True)
+    if method in ("bagging", "boosting"):
+        st.n_models = sec.integer("n_models", 50 if method == "bagging" else 100, low=1, high=MAX_REPLICATES)
+        st.learner = sec.choice("learner", LEARNERS, "model" if method == "bagging" else "stump",
+                                what="a learner, one of")
+        if st.learner == "tree":
+            st.depth = sec.integer("depth", 3, low=1, high=MAX_TREE_DEPTH)
+        elif sec.has("depth"):
+            sec.raw("depth")
+            raise sec.fail_at("depth", f'only learner = "tree" has a depth, not "{st.learner}"')
+    if method == "boosting":
+        st.learning_rate = sec.number("learning_rate", 0.1, low=0, high=1, low_open=True)
+    if method in ("bias_variance", "bagging"):
+        st.n_datasets = sec.integer("n_datasets", 100 if method == "bias_variance" else 30,
+                                    low=2 if method == "bias_variance" else 0, high=MAX_REPLICATES)
+    sec.done()
+    check_supported(top, st, n_test)
+    return st
+
+
+def check_supported(top: Section, st: ValidateSettings, n_test: int) -> None:
+    """Shapes of the experiment that cannot run, as bad input."""
+    if not st.data.is_regression:
+        raise top.fail_at("data.name", f"validate runs on the regression data sets (linear, sine, poly) for now, "
+                                       f"not {st.data.name}")
+    uses_model = not (st.method in ("bagging", "boosting") and st.learner != "model")
+    if st.model.name not in ("linear", "poly") and uses_model:
+        raise top.fail_at("model.name", f"validate fits linear and poly models (closed-form least squares) and "
+                                        f"trees / stumps for bagging and boosting, not {st.model.name}")
+    if n_test < 1:
+        raise top.fail("data.split", "a test fraction leaving at least 1 test point", list(st.data.split))
+    if st.method == "capacity" and st.data.sizes[1] < 1:
+        raise top.fail("data.split", "a validation fraction leaving at least 1 point (capacity scores on it)",
+                       list(st.data.split))
+
+
+# -- building the experiment ----------------------------------------------------------------------
+
+def model_learners(st: ValidateSettings) -> list[core.Learner]:
+    """The candidates: every (degree, l2) pair of the sweep, or the [model] alone."""
+    degrees = st.degrees or [st.model.degree if st.model.name == "poly" else 1]
+    return [core.PolyRidge(d, l2) for d in degrees for l2 in st.l2]
+
+
+def weak_learner(st: ValidateSettings) -> core.Learner:
+    if st.learner == "stump":
+        return core.Tree(1)
+    if st.learner == "tree":
+        return core.Tree(st.depth)
+    return model_learners(st)[0]
+
+
+def build_problem(st: ValidateSettings) -> core.Problem:
+    """The data set and its split. For timeseries the input x is read as time: rows are ordered
+    by x, and the test rows are the latest ones (the future), the folds' pool the earlier ones."""
+    data, train, val, test = st.data.build()
+    x, y = data.x, data.y
+    if st.method == "timeseries":
+        order = np.argsort(x[:, 0], kind="stable")
+        x, y = x[order], y[order]
+        n_train, n_val, _ = st.data.sizes
+        train, val, test = np.arange(n_train), np.arange(n_train, n_train + n_val), np.arange(n_train + n_val, len(y))
+
+    def draw(n: int, replicate: int) -> tuple[np.ndarray, np.ndarray]:
+        fresh = make_dataset(st.data.name, n, st.data.noise, int(key_for(st.data.seed, REPLICATE_STREAM + replicate)))
+        return fresh.x, fresh.y
+
+    def truth(q: np.ndarray) -> np.ndarray:
+        return data.truth(q[:, 0])     # the regression sets have one input
+
+    return core.Problem(x, y, train, val, test, truth, draw)
+
+
+def experiment(st: ValidateSettings, seed: int) -> tuple[core.Problem, core.Outcome]:
+    problem = build_problem(st)
+    m = st.method
+    if m in core.CV_METHODS:
+        return problem, core.cross_validate(problem, model_learners(st), m, st.k, seed, st.select)
+    if m == "capacity":
+        return problem, core.capacity(problem, model_learners(st))
+    if m == "bias_variance":
+        return problem, core.bias_variance(problem, model_learners(st), st.n_datasets)
+    if m == "bootstrap":
+        return problem, core.bootstrap(problem, model_learners(st)[0], st.n_boot, st.ci, seed)
+    if m == "bagging":
+        return problem, core.bagging(problem, weak_learner(st), st.n_models, st.n_datasets, seed)
+    outcome = core.boosting(problem, weak_learner(st), st.n_models, st.learning_rate)
+    model = model_learners(st)[0]
+    pred, = core.fit_predict(model, problem.x, problem.y, problem.train, problem.x[problem.test])
+    outcome.summary["model_test_loss"] = float(core.mse(pred, problem.y[problem.test]))
+    return problem, outcome
+
+
+def result_dict(st: ValidateSettings, problem: core.Problem, outcome: core.Outcome, include_data: bool) -> dict:
+    out = {"setup": {"data": st.data.to_dict(), "model": st.model.to_dict(), "validate": st.to_dict()},
+           "method": outcome.method, "results": outcome.results, "summary": outcome.summary, **outcome.extras}
+    if include_data:
+        out["data"] = {part: {"x": problem.x[rows], "y": problem.y[rows]}
+                       for part, rows in (("train", problem.train), ("val", problem.val), ("test", problem.test))}
+        out["curves"] = {key: value for key, value in outcome.curves.items() if key != "layout"}
+    return out
+
+
+def run(scenario, *, trace: bool = False, include_data: bool = False) -> dict:
+    problem, outcome = experiment(scenario.settings, scenario.seed)
+    return result_dict(scenario.settings, problem, outcome, include_data)
+
+
+# -- text and CSV ---------------------------------------------------------------------------------
+
+SUMMARY_ROWS = 16      # longer result tables (loo, bootstrap, many models) are shown thinned
+
+
+def thinned(rows: list[dict], most: int = SUMMARY_ROWS) -> list[dict]:
+    if len(rows) <= most:
+        return rows
+    keep = np.unique(np.linspace(0, len(rows) - 1, most).round().astype(int))
+    return [rows[i] for i in keep]
+
+
+def columns(rows: list[dict]) -> list[str]:
+    names: list[str] = []
+    for row in rows:
+        names += [key for key in row if key not in names]
+    return names
+
+
+def summary(result: dict) -> str:
+    rows = result["results"]
+    header = columns(rows)
+    shown = thinned(rows)
+    text = table(header, [[row.get(key) for key in header] for row in shown])
+    if len(shown) < len(rows):
+        text += f"\n({len(shown)} of {len(rows)} rows shown; --json or --csv for all)"
+    if result.get("candidates"):
+        cand_header = columns(result["candidates"])
+        text += "\n\ncandidates (mean over folds):\n" + table(
+            cand_header, [[row.get(key) for key in cand_header] for row in result["candidates"]])
+    width = max(len(key) for key in result["summary"])
+    text += "\n\n" + "\n".join(f"{key.ljust(width)}  {fmt(value)}" for key, value in result["summary"].items())
+    return text
+
+
+def csv_tables(result: dict) -> dict[str, list[list]]:
+    tables = {}
+    for name in ("results", "candidates"):
+        rows = result.get(name)
+        if rows:
+            header = columns(rows)
+            tables[f"{name}.csv"] = [header] + [[row.get(key) for key in header] for row in rows]
+    tables["summary.csv"] = [["key", "value"]] + [[k, v] for k, v in result["summary"].items()]
+    return tables
