@@ -9,6 +9,11 @@ from tui_lab.core import optim
 from tui_lab.core.optim import OPTIMIZERS, Optimizer
 
 
+def weight_decay_step(p, g, lr, weight_decay, decoupled):
+    """AdamW's decoupled decay shrinks p itself; classic L2 decay adds wd * p to the gradient."""
+    return (p - lr * weight_decay * p, g) if decoupled else (p, g + weight_decay * p)
+
+
 def sgd_ref(p, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
     b = None
     for g in grads:
@@ -68,10 +73,7 @@ def adam_ref(p, grads, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
     v = np.zeros_like(p)
     vmax = np.zeros_like(p)
     for t, g in enumerate(grads, 1):
-        if decoupled_weight_decay:
-            p = p - lr * weight_decay * p
-        else:
-            g = g + weight_decay * p
+        p, g = weight_decay_step(p, g, lr, weight_decay, decoupled_weight_decay)
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
         mhat = m / (1 - b1 ** t)
@@ -107,10 +109,7 @@ def nadam_ref(p, grads, lr=0.002, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
     v = np.zeros_like(p)
     mu = lambda t: b1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))  # noqa: E731
     for t, g in enumerate(grads, 1):
-        if decoupled_weight_decay:
-            p = p - lr * weight_decay * p
-        else:
-            g = g + weight_decay * p
+        p, g = weight_decay_step(p, g, lr, weight_decay, decoupled_weight_decay)
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
         prod_t = np.prod([mu(i) for i in range(1, t + 1)])
@@ -126,10 +125,7 @@ def radam_ref(p, grads, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
     v = np.zeros_like(p)
     rho_inf = 2 / (1 - b2) - 1
     for t, g in enumerate(grads, 1):
-        if decoupled_weight_decay:
-            p = p - lr * weight_decay * p
-        else:
-            g = g + weight_decay * p
+        p, g = weight_decay_step(p, g, lr, weight_decay, decoupled_weight_decay)
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
         mhat = m / (1 - b1 ** t)

@@ -100,7 +100,78 @@ def measure_sweep(quick: bool) -> tuple[dict, dict]:
     return {"sweep_runs_per_s": ours}, {"numpy": {"sweep_runs_per_s": 16 / best_time(numpy_sweep, 1)}}
 
 
-MEASURES = [measure_optimizer_steps, measure_sweep]
+def measure_train_epochs(quick: bool) -> tuple[dict, dict]:
+    """Epochs per second of a 2-16-16-1 tanh MLP on 300 moons points, batch 32, Adam (per-epoch
+    evaluation included in ours); the references are plain training loops of the same model."""
+    from .core.datasets import make_dataset
+    from .core.models import Model
+    from .core.optim import Optimizer
+    from .core.train import TrainConfig, Trainer
+
+    epochs = 200 if quick else 2000
+    data = make_dataset("moons", 300, 0.1, 0)
+    model = Model("mlp", 2, 2, hidden=(16, 16))
+    splits = (np.arange(300), np.arange(0), np.arange(0))
+    trainer = Trainer(data, splits, model, Optimizer("adam", {"lr": 0.01}), TrainConfig(epochs=epochs, batch_size=32))
+
+    def ours_run():
+        trainer.reset()
+        trainer.run()
+    ours = epochs / best_time(ours_run, 1 if quick else 3)
+
+    ref_epochs = 5 if quick else 30
+    x, y = data.x, data.y[:, None]
+    init = model.init_params("xavier", 0)
+    shapes = [(2, 16), (16,), (16, 16), (16,), (16, 1), (1,)]
+    offsets = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
+    layers = [init[offsets[i]:offsets[i + 1]].reshape(s).copy() for i, s in enumerate(shapes)]
+
+    def numpy_epochs():
+        p = [a.copy() for a in layers]
+        m = [np.zeros_like(a) for a in p]
+        v = [np.zeros_like(a) for a in p]
+        rng = np.random.default_rng(0)
+        t = 0
+        for _ in range(ref_epochs):
+            order = rng.permutation(300)
+            for start in range(0, 300, 32):
+                b = order[start:start + 32]
+                h1 = np.tanh(x[b] @ p[0] + p[1])
+                h2 = np.tanh(h1 @ p[2] + p[3])
+                z = h2 @ p[4] + p[5]
+                dz = (1.0 / (1.0 + np.exp(-z)) - y[b]) / len(b)
+                d2 = (dz @ p[4].T) * (1 - h2 * h2)
+                d1 = (d2 @ p[2].T) * (1 - h1 * h1)
+                grads = [x[b].T @ d1, d1.sum(0), h1.T @ d2, d2.sum(0), h2.T @ dz, dz.sum(0)]
+                t += 1
+                for a, g, ma, va in zip(p, grads, m, v):
+                    ma[...] = 0.9 * ma + 0.1 * g
+                    va[...] = 0.999 * va + 0.001 * g * g
+                    a -= 0.01 / (1 - 0.9 ** t) * ma / (np.sqrt(va) / np.sqrt(1 - 0.999 ** t) + 1e-8)
+    refs = {"numpy": {"train_epochs_per_s": ref_epochs / best_time(numpy_epochs, 1)}}
+    if have_torch():
+        import torch
+
+        def torch_epochs():
+            net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 16),
+                                      torch.nn.Tanh(), torch.nn.Linear(16, 1)).double()
+            opt = torch.optim.Adam(net.parameters(), lr=0.01)
+            loss_fn = torch.nn.BCEWithLogitsLoss()
+            tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+            gen = torch.Generator().manual_seed(0)
+            for _ in range(ref_epochs):
+                order = torch.randperm(300, generator=gen)
+                for start in range(0, 300, 32):
+                    b = order[start:start + 32]
+                    opt.zero_grad()
+                    loss = loss_fn(net(tx[b]), ty[b])
+                    loss.backward()
+                    opt.step()
+        refs["torch"] = {"train_epochs_per_s": ref_epochs / best_time(torch_epochs, 1 if quick else 3)}
+    return {"train_epochs_per_s": ours}, refs
+
+
+MEASURES = [measure_optimizer_steps, measure_sweep, measure_train_epochs]
 
 
 def run_bench(json_path: str | None, quick: bool = False) -> int:

@@ -3,5 +3,10 @@
 from __future__ import annotations
 
 from .panel import KindPanel
+from .surface_panel import SurfacePanel
+from .validate_panel import ValidatePanel
 
-PANELS: dict[str, type[KindPanel]] = {}
+PANELS: dict[str, type[KindPanel]] = {
+    "surface": SurfacePanel,
+    "validate": ValidatePanel,
+}

@@ -20,7 +20,8 @@ from ..core.contour import contour_levels, contour_segments, raster_points
 from ..core.surface_run import SurfaceRun
 from ..core.surfaces import SURFACES
 
-RUN_COLOURS = ("red", "cyan", "green", "magenta", "yellow", "blue", "orange", "white")
+RUN_COLOURS = ("red", "cyan", "green", "magenta", "yellow", "blue", "orange", "white")   # plotext names
+RICH_NAMES = {"orange": "dark_orange"}                    # where Rich spells a colour differently
 HISTORY_CAPACITY = 4096
 CONTOUR_GRID = 160
 CONTOUR_LEVELS = 8
@@ -89,6 +90,11 @@ class Lane:
     @property
     def label(self) -> str:
         return self.run.optimizer.label
+
+    @property
+    def style(self) -> str:
+        """The run's colour as a Rich style (legend, tables)."""
+        return RICH_NAMES.get(self.colour, self.colour)
 
     def restart(self) -> None:
         self.run.reset()

@@ -179,7 +179,6 @@ class SurfacePanel(KindPanel):
 
     def on_mount(self) -> None:
         self.query_one("#race-plot").border_title = "loss surface"
-        self.query_one("#legend").border_title = "runs"
         table = self.query_one("#runs-table", DataTable)
         table.add_columns("", "run", "optimizer", "lr", "step", "loss", "status")
         self.set_interval(1.0 / redraw_hz(), self._tick)
@@ -363,21 +362,31 @@ class SurfacePanel(KindPanel):
 
     # --- legend and tables -----------------------------------------------------------------
     def _update_legend(self) -> None:
+        """One entry per run (colour, label, loss, step); entries flow into columns when short of rows."""
         from rich.text import Text
 
         from ..output import fmt
 
-        text = Text()
+        legend = self.query_one("#legend", Static)
+        entries = []
         with self.race.lock:
-            for i, lane in enumerate(self.race.lanes):
-                if i:
-                    text.append("\n")
-                text.append("● ", style=lane.colour)
-                text.append(f"{lane.label:<10.10} ")
-                text.append(f"{fmt(lane.history.last_loss):>10} @{lane.run.t}")
-                if lane.run.diverged:
-                    text.append(f" ✗ diverged at {lane.run.t + 1}", style="bold red")
-        self.query_one("#legend", Static).update(text)
+            for lane in self.race.lanes:
+                entry = Text.assemble(("● ", lane.style), f"{lane.label:<9.9} {fmt(lane.history.last_loss):>9.9}")
+                entry.append(" ✗" if lane.run.diverged else "  ", style="bold red")
+                entries.append(entry)
+        width = max(legend.size.width, 24)
+        rows = max(1, self.screen.size.height // 4 - 1)
+        columns = max(1, min(width // 24, -(-len(entries) // rows)))
+        text = Text()
+        for start in range(0, len(entries), columns):
+            if start:
+                text.append("\n")
+            for entry in entries[start:start + columns]:
+                text.append_text(entry)
+                text.append("  ")
+        steps = max((lane.run.t for lane in self.race.lanes), default=0)
+        legend.border_title = f"runs @ step {steps}"
+        legend.update(text)
 
     def _update_table(self) -> None:
         from ..output import fmt
@@ -389,7 +398,7 @@ class SurfacePanel(KindPanel):
             for lane in self.race.lanes:
                 opt = lane.run.optimizer
                 status = f"diverged at {lane.run.t + 1}" if lane.run.diverged else "ok"
-                table.add_row(f"[{lane.colour}]●[/]", lane.label, opt.name, fmt(opt.hyperparams.get("lr")),
+                table.add_row(f"[{lane.style}]●[/]", lane.label, opt.name, fmt(opt.hyperparams.get("lr")),
                               lane.run.t, fmt(lane.history.last_loss), status)
         if table.row_count:
             table.move_cursor(row=min(max(cursor, 0), table.row_count - 1))
@@ -411,7 +420,7 @@ class SurfacePanel(KindPanel):
         entry = raw_runs[self.selected]
         lane = self.race.lanes[self.selected]
         spec = OPTIMIZERS[entry["name"]]
-        rows = [Label(f"run {self.selected + 1}: [{lane.colour}]●[/] {lane.label} — {spec.summary}",
+        rows = [Label(f"run {self.selected + 1}: [{lane.style}]●[/] {lane.label} — {spec.summary}",
                       classes="editor-title"),
                 Horizontal(Label("optimizer", classes="field-label"),
                            Select([(n, n) for n in OPTIMIZER_NAMES], value=entry["name"], allow_blank=False,

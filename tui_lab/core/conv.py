@@ -57,52 +57,83 @@ def pad_planes(x, top, bottom, left, right):
 
 
 @njit(cache=True, nogil=True)
-def split_phases(src, sw):
-    """(C, R, sw, ceil(Wp/sw)) copy with phased[c, r, p, q] = src[c, r, q*sw + p]: a column stride of sw
-    becomes a contiguous run inside one phase (no copy needed for sw = 1)."""
+def split_phases(src, sh, sw):
+    """Flat phase planes of `src` (C, R, Q): planes[c, a, b, u*width + v] = src[c, u*sh + a, v*sw + b].
+
+    Strided windows become contiguous runs: the rows y*sh + r and columns x*sw + q for all (y, x)
+    are one run of plane (r % sh, q % sw) starting at (r // sh)*width + q // sw, if each output row is
+    taken `width` long (the extra columns are computed and dropped). One spare row of zeros lets the
+    last wide row run past the end.
+    """
     c_n, rows, cols = src.shape
-    if sw == 1:
-        return src.reshape((c_n, rows, 1, cols))
     width = (cols + sw - 1) // sw
-    phased = np.zeros((c_n, rows, sw, width))
+    height = (rows + sh - 1) // sh + 1
+    planes = np.zeros((c_n, sh, sw, height * width))
     for c in range(c_n):
-        for r in range(rows):
-            for q in range(cols):
-                phased[c, r, q % sw, q // sw] = src[c, r, q]
-    return phased
+        for a in range(sh):
+            for b in range(sw):
+                phase = src[c, a::sh, b::sw]
+                for u in range(phase.shape[0]):
+                    planes[c, a, b, u * width:u * width + phase.shape[1]] = phase[u]
+    return planes, width
 
 
 @njit(cache=True, nogil=True)
-def correlate(src, kernel, y0, x0, sh, sw, dh, dw, out):
-    """out[o, y, x] += sum over c, i, j (in that order) of src[c, y0 + y*sh + i*dh, x0 + x*sw + j*dw] * kernel[o, c, i, j].
+def window_starts(planes, width, kh, kw, y0, x0, sh, sw, dh, dw):
+    """For each term t = (c, i, j) in row-major order: (c, row phase, column phase, start) of its run."""
+    c_n = planes.shape[0]
+    starts = np.empty((c_n * kh * kw, 4), dtype=np.int64)
+    t = 0
+    for c in range(c_n):
+        for i in range(kh):
+            r = y0 + i * dh
+            for j in range(kw):
+                q = x0 + j * dw
+                starts[t, 0], starts[t, 1], starts[t, 2] = c, r % sh, q % sw
+                starts[t, 3] = (r // sh) * width + q // sw
+                t += 1
+    return starts
 
-    `src` is already padded, so every index is in range. The innermost loop runs along an output row
-    over a contiguous view (see split_phases), so it is vectorised while each output entry still
-    receives its terms in (c, i, j) order.
+
+@njit(cache=True, nogil=True, inline="always")
+def run_of(planes, starts, t):
+    return planes[starts[t, 0], starts[t, 1], starts[t, 2], starts[t, 3]:]
+
+
+@njit(cache=True, nogil=True)
+def correlate(src, kernel, y0, x0, sh, sw, dh, dw, oh, ow):
+    """out[o, y, x] = sum over c, i, j (in that order) of src[c, y0 + y*sh + i*dh, x0 + x*sw + j*dw] * kernel[o, c, i, j].
+
+    `src` is already padded, so every index is in range. Each output channel is updated by whole
+    contiguous runs (see split_phases), four kernel terms per pass so an entry is loaded and stored
+    once per four products; each entry still adds its terms one by one in (c, i, j) order. A last
+    pass short of four terms repeats the last run with weight 0, which leaves the sums unchanged.
     """
     o_n, c_n, kh, kw = kernel.shape
-    oh, ow = out.shape[1], out.shape[2]
-    phased = split_phases(src, sw)
+    planes, width = split_phases(src, sh, sw)
+    starts = window_starts(planes, width, kh, kw, y0, x0, sh, sw, dh, dw)
+    n_terms = starts.shape[0]
+    n = oh * width
+    wide = np.zeros((o_n, n))
     for o in range(o_n):
-        for c in range(c_n):
-            for i in range(kh):
-                for j in range(kw):
-                    k = kernel[o, c, i, j]
-                    first = x0 + j * dw
-                    phase, start = first % sw, first // sw
-                    for y in range(oh):
-                        row = phased[c, y0 + y * sh + i * dh, phase, start:]
-                        dst = out[o, y]
-                        for x in range(ow):
-                            dst[x] += row[x] * k
+        dst = wide[o]
+        weights = np.zeros(n_terms + 3)
+        weights[:n_terms] = kernel[o].ravel()
+        for t in range(0, n_terms, 4):
+            a = run_of(planes, starts, t)
+            b = run_of(planes, starts, min(t + 1, n_terms - 1))
+            c = run_of(planes, starts, min(t + 2, n_terms - 1))
+            d = run_of(planes, starts, min(t + 3, n_terms - 1))
+            ka, kb, kc, kd = weights[t], weights[t + 1], weights[t + 2], weights[t + 3]
+            for m in range(n):
+                dst[m] = dst[m] + a[m] * ka + b[m] * kb + c[m] * kc + d[m] * kd
+    return np.ascontiguousarray(wide.reshape((o_n, oh, width))[:, :, :ow])
 
 
 @njit(cache=True, nogil=True)
 def forward_loop(x, kernel, bias, sh, sw, top, bottom, left, right, dh, dw, oh, ow):
     """The output (O, OH, OW): correlation of the zero-padded input with the (effective) kernel, plus bias."""
-    src = pad_planes(x, top, bottom, left, right)
-    out = np.zeros((kernel.shape[0], oh, ow))
-    correlate(src, kernel, 0, 0, sh, sw, dh, dw, out)
+    out = correlate(pad_planes(x, top, bottom, left, right), kernel, 0, 0, sh, sw, dh, dw, oh, ow)
     for o in range(kernel.shape[0]):
         out[o] += bias[o]
     return out
@@ -128,38 +159,38 @@ def grad_input_loop(grad_out, kernel, h, w, sh, sw, top, left, dh, dw):
             for i in range(kh):
                 for j in range(kw):
                     flipped[c, o, i, j] = kernel[o, c, kh - 1 - i, kw - 1 - j]
-    grad_x = np.zeros((c_n, h, w))
-    correlate(dilated, flipped, top, left, 1, 1, dh, dw, grad_x)   # starting at (top, left) crops the padding
-    return grad_x
+    # starting at (top, left) crops the padding
+    return correlate(dilated, flipped, top, left, 1, 1, dh, dw, h, w)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath={"reassoc", "nsz", "contract"})
 def grad_kernel_loop(x, grad_out, kh, kw, sh, sw, top, bottom, left, right, dh, dw):
     """d(sum(out * g))/d(kernel): correlation of the padded input with g dilated by the stride.
 
-    grad[o, c, i, j] = sum over (y, x) in row-major order of src[c, i*dh + y*sh, j*dw + x*sw] * g[o, y, x].
-    The O entries of one (c, i, j) are accumulated together (contiguous, so vectorised); each entry
-    still adds its terms in (y, x) order.
+    grad[o, c, i, j] = sum over (y, x) of src[c, i*dh + y*sh, j*dw + x*sw] * g[o, y, x]: one dot product
+    of an input run (see split_phases) with g laid out as wide rows (zero in the extra columns).
+    The dot products may reassociate (so they vectorise): the last bits can differ from adding the
+    terms strictly in order, as the trace does.
     """
-    src = pad_planes(x, top, bottom, left, right)
     o_n, oh, ow = grad_out.shape
     c_n = x.shape[0]
-    g_last = np.ascontiguousarray(grad_out.transpose(1, 2, 0))   # (OH, OW, O)
-    grad_k = np.empty((o_n, c_n, kh, kw))
-    acc = np.empty(o_n)
-    for c in range(c_n):
-        for i in range(kh):
-            for j in range(kw):
-                acc[:] = 0.0
-                for y in range(oh):
-                    row = src[c, i * dh + y * sh]
-                    for x in range(ow):
-                        v = row[j * dw + x * sw]
-                        g_row = g_last[y, x]
-                        for o in range(o_n):
-                            acc[o] += v * g_row[o]
-                grad_k[:, c, i, j] = acc
-    return grad_k
+    planes, width = split_phases(pad_planes(x, top, bottom, left, right), sh, sw)
+    starts = window_starts(planes, width, kh, kw, 0, 0, sh, sw, dh, dw)
+    n = oh * width
+    g_wide = np.zeros((o_n, n))
+    for o in range(o_n):
+        for y in range(oh):
+            g_wide[o, y * width:y * width + ow] = grad_out[o, y]
+    grad_k = np.empty((o_n, starts.shape[0]))
+    for t in range(starts.shape[0]):
+        run = run_of(planes, starts, t)
+        for o in range(o_n):
+            g_o = g_wide[o]
+            total = 0.0
+            for m in range(n):
+                total += run[m] * g_o[m]
+            grad_k[o, t] = total
+    return grad_k.reshape((o_n, c_n, kh, kw))
 
 
 @njit(cache=True, nogil=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import surface, validate
+from . import surface, train, validate
 
 KINDS: dict[str, ModuleType] = {
     "surface": surface,
+    "train": train,
     "validate": validate,
 }

@@ -15,6 +15,7 @@ import numpy as np
 from ..core.datasets import (CLASSIFICATION, DATASETS, MAX_CLASSES, MULTICLASS, REGRESSION, Dataset, make_dataset,
                              n_classes_of, split_indices, split_sizes)
 from ..core.models import ACTIVATIONS, INITS, MODELS, Model
+from ..core.train import AUGMENTS, TrainConfig, augment_code
 from .fields import Section
 
 MAX_POINTS = 100_000
@@ -66,6 +67,7 @@ class ModelSettings:
     degree: int = 3
     init: str = "xavier"
     batchnorm: bool = False         # set from [regularize] by the train kind
+    inits: tuple[str, ...] = ()     # train: several inits listed, one run each (init is the first)
 
     def build(self) -> Model:
         return Model(self.name, self.features, self.n_classes, hidden=self.hidden if self.name == "mlp" else (),
@@ -83,6 +85,16 @@ class ModelSettings:
         if self.name == "poly":
             out["degree"] = self.degree
         return out
+
+
+def _sweepable(sec: Section, key: str, read) -> list:
+    """A key that may hold one value or a list of them (one run each); read(section, key) reads one.
+    List items are checked one by one, so an error names e.g. `train.batch_size[2]`."""
+    value = sec.data.get(key)
+    if isinstance(value, list) and value:
+        sec.raw(key)
+        return [read(Section({f"{key}[{i}]": v}, sec.where, sec.path), f"{key}[{i}]") for i, v in enumerate(value)]
+    return [read(sec, key)]
 
 
 def parse_data(top: Section, seed: int) -> DataSettings:
@@ -117,7 +129,7 @@ def parse_model(top: Section, data: DataSettings) -> ModelSettings:
         raise sec.fail("hidden", f"a list of at most {MAX_LAYERS} layer widths, integers in [1, {MAX_WIDTH}]", hidden)
     activation = sec.choice("activation", ACTIVATIONS, "tanh")
     degree = sec.integer("degree", 3, low=1, high=MAX_DEGREE)
-    init = sec.choice("init", INITS, "xavier")
+    inits = _sweepable(sec, "init", lambda s, k: s.choice(k, INITS, "xavier"))
     sec.done()
     if name in ("linear", "poly") and not data.is_regression:
         raise sec.fail_at("name", f"{name} is a regression model but data set {data.name} is classification "
@@ -125,7 +137,97 @@ def parse_model(top: Section, data: DataSettings) -> ModelSettings:
     if name == "logistic" and data.is_regression:
         raise sec.fail_at("name", f"logistic is a classifier but data set {data.name} is regression "
                                   "(use linear, poly or mlp)")
-    return ModelSettings(name, 1 if data.is_regression else 2, data.n_classes, tuple(hidden), activation, degree, init)
+    return ModelSettings(name, 1 if data.is_regression else 2, data.n_classes, tuple(hidden), activation, degree,
+                         inits[0], inits=tuple(inits))
 
 
 __all__ = ["CLASSIFICATION", "DataSettings", "ModelSettings", "REGRESSION", "parse_data", "parse_model"]
+
+
+# -- [train] and [regularize] (the train kind) -------------------------------------------------
+
+@dataclass
+class Variant:
+    """One setting of the scenario's swept key (or the only setting): its label suffix, config and init."""
+    suffix: str
+    config: TrainConfig
+    init: str
+
+
+def batch_label(size: int) -> str:
+    return "full" if size == 0 else str(size)
+
+
+def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> tuple[list[Variant], bool]:
+    """[train] and [regularize] -> the run variants (one per value of the swept key) and batchnorm.
+
+    batch_size, model.init and every numeric regularizer (and augment) may list several values: each
+    value is one run per optimizer, all else equal. At most one key may do so."""
+    n_train = data.sizes[0]
+    sec = top.section("train")
+    epochs = sec.integer("epochs", 100, low=1, high=1_000_000)
+    sizes = _sweepable(sec, "batch_size", lambda s, k: s.integer(k, 0, low=0, high=n_train))
+    drop_last = sec.boolean("drop_last", False)
+    sharpness = sec.number("sharpness", 0.0, low=0, high=1.0)
+    sec.done()
+
+    reg = top.section("regularize")
+    mlp, classifier = model.name == "mlp", not data.is_regression
+
+    def rate(s, k):
+        return s.number(k, 0.0, low=0.0, high=1.0, high_open=True)
+
+    def amount(s, k):
+        return s.number(k, 0.0, low=0)
+
+    swept: dict[str, list] = {"batch_size": sizes}
+    for key, read, applies, why in (
+            ("l2", amount, True, ""), ("l1", amount, True, ""),
+            ("dropout", rate, mlp, "dropout acts on the hidden layers of an mlp"),
+            ("input_noise", amount, True, ""), ("weight_noise", amount, True, ""),
+            ("label_smoothing", rate, classifier, "label smoothing needs a classification data set"),
+            ("mixup", amount, True, "")):
+        swept[key] = _sweepable(reg, key, read)
+        if not applies and any(swept[key]):
+            raise reg.fail_at(key, f"{why}; model {model.name} on {data.name} has none")
+    batchnorm = reg.boolean("batchnorm", False)
+    if batchnorm and not mlp:
+        raise reg.fail_at("batchnorm", f"batch norm acts on the hidden layers of an mlp, not {model.name}")
+    if batchnorm and 1 in sizes:
+        raise reg.fail_at("batchnorm", "batch norm needs batches of 2 or more samples (batch_size = 1 is SGD)")
+
+    def augment(s, k):
+        name = s.choice(k, list(AUGMENTS), "none")
+        try:
+            augment_code(name, data.name)
+        except ValueError as err:
+            raise s.fail_at(k, str(err)) from None
+        return name
+    swept["augment"] = _sweepable(reg, "augment", augment)
+    patience = reg.integer("early_stopping", 0, low=0, high=1_000_000)
+    if patience and data.sizes[1] == 0:
+        raise reg.fail_at("early_stopping", "early stopping watches the validation loss: give data.split a "
+                                            "validation fraction")
+    reg.done()
+    swept["init"] = model.inits
+
+    several = [key for key, values in swept.items() if len(values) > 1]
+    if len(several) > 1:
+        raise top.fail_at(several[1], f"only one key may list several values (one run each); {several[0]} "
+                                      "already does")
+    base = {key: values[0] for key, values in swept.items()}
+    config = dict(epochs=epochs, drop_last=drop_last, early_stopping=patience, sharpness=sharpness)
+    if not several:
+        return [Variant("", TrainConfig(**config, **_without(base, "init")), base["init"])], batchnorm
+    key = several[0]
+    variants = []
+    for value in swept[key]:
+        settings = {**base, key: value}
+        shown = batch_label(value) if key == "batch_size" else value
+        variants.append(Variant(f" {key}={shown}", TrainConfig(**config, **_without(settings, "init")),
+                                settings["init"]))
+    return variants, batchnorm
+
+
+def _without(settings: dict, key: str) -> dict:
+    return {k: v for k, v in settings.items() if k != key}

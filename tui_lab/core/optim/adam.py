@@ -10,7 +10,7 @@ import math
 
 from numba import njit
 
-from .base import BETAS, DECOUPLED, EPS, LR, Hyper, OptimizerSpec, lerp, with_default
+from .base import BETAS, DECOUPLED, EPS, LR, Hyper, OptimizerSpec, adam_moments, with_default
 
 FAMILY = 4
 # hp layout: lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay
@@ -25,14 +25,7 @@ def update(p, g, state, scalars, hp, t):
     step_size = lr / bias_correction1
     bias_correction2_sqrt = bias_correction2 ** 0.5
     for i in range(p.shape[0]):
-        gi = g[i]
-        if wd != 0.0:
-            if decoupled != 0.0:
-                p[i] = p[i] * (1.0 - lr * wd)
-            else:
-                gi = gi + wd * p[i]
-        m[i] = lerp(m[i], gi, 1.0 - beta1)
-        v[i] = v[i] * beta2 + (1.0 - beta2) * gi * gi
+        p[i], gi, m[i], v[i] = adam_moments(p[i], g[i], m[i], v[i], lr, wd, decoupled, beta1, beta2)
         if amsgrad != 0.0:
             vmax[i] = max(vmax[i], v[i])
             denom = math.sqrt(vmax[i]) / bias_correction2_sqrt + eps

@@ -71,6 +71,20 @@ def lerp(start: float, end: float, weight: float) -> float:
     return end - (end - start) * (1.0 - weight)
 
 
+@njit(cache=True, nogil=True)
+def adam_moments(p, g, m, v, lr, wd, decoupled, beta1, beta2):
+    """The part every Adam variant shares, for one coordinate: weight decay (decoupled:
+    p <- p(1 - lr wd), else g <- g + wd p), then m <- lerp(m, g, 1 - beta1) and
+    v <- beta2 v + (1 - beta2) g^2. Scalars in and out, so it compiles to plain registers.
+    Returns (p, g, m, v) after the update."""
+    if wd != 0.0:
+        if decoupled != 0.0:
+            p = p * (1.0 - lr * wd)
+        else:
+            g = g + wd * p
+    return p, g, lerp(m, g, 1.0 - beta1), v * beta2 + (1.0 - beta2) * g * g
+
+
 LR = Hyper("lr", None, low_open=True, help="learning rate")
 WEIGHT_DECAY = Hyper("weight_decay", 0.0, help="L2 penalty coefficient added to the gradient")
 BETAS = Hyper("betas", (0.9, 0.999), high=1.0, high_open=True, kind="betas",

@@ -10,7 +10,7 @@ import math
 
 from numba import njit
 
-from .base import BETAS, DECOUPLED, EPS, LR, WEIGHT_DECAY, Hyper, OptimizerSpec, lerp, with_default
+from .base import BETAS, DECOUPLED, EPS, LR, WEIGHT_DECAY, Hyper, OptimizerSpec, adam_moments, with_default
 
 FAMILY = 6
 # hp layout: lr, beta1, beta2, eps, weight_decay, momentum_decay, decoupled_weight_decay; scalars[0]: product of mu
@@ -29,14 +29,7 @@ def update(p, g, state, scalars, hp, t):
     grad_coef = -lr * (1.0 - mu) / (1.0 - mu_product)
     avg_coef = (-lr * mu_next) / (1.0 - mu_product_next)
     for i in range(p.shape[0]):
-        gi = g[i]
-        if wd != 0.0:
-            if decoupled != 0.0:
-                p[i] = p[i] * (1.0 - lr * wd)
-            else:
-                gi = gi + wd * p[i]
-        m[i] = lerp(m[i], gi, 1.0 - beta1)
-        v[i] = v[i] * beta2 + (1.0 - beta2) * gi * gi
+        p[i], gi, m[i], v[i] = adam_moments(p[i], g[i], m[i], v[i], lr, wd, decoupled, beta1, beta2)
         denom = math.sqrt(v[i] / bias_correction2) + eps
         p[i] = p[i] + grad_coef * gi / denom
         p[i] = p[i] + avg_coef * m[i] / denom

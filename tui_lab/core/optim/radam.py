@@ -11,7 +11,7 @@ import math
 
 from numba import njit
 
-from .base import BETAS, DECOUPLED, EPS, LR, WEIGHT_DECAY, OptimizerSpec, lerp, with_default
+from .base import BETAS, DECOUPLED, EPS, LR, WEIGHT_DECAY, OptimizerSpec, adam_moments, with_default
 
 FAMILY = 7
 # hp layout: lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay
@@ -30,14 +30,7 @@ def update(p, g, state, scalars, hp, t):
     if rectified:
         rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
     for i in range(p.shape[0]):
-        gi = g[i]
-        if wd != 0.0:
-            if decoupled != 0.0:
-                p[i] = p[i] * (1.0 - lr * wd)
-            else:
-                gi = gi + wd * p[i]
-        m[i] = lerp(m[i], gi, 1.0 - beta1)
-        v[i] = v[i] * beta2 + (1.0 - beta2) * gi * gi
+        p[i], gi, m[i], v[i] = adam_moments(p[i], g[i], m[i], v[i], lr, wd, decoupled, beta1, beta2)
         corrected = m[i] / bias_correction1
         if rectified:
             adaptive = bias_correction2 ** 0.5 / (math.sqrt(v[i]) + eps)

@@ -1,0 +1,429 @@
+"""The lab's shell: one tab per registered kind panel, the lesson bar, the status line, and the
+commands that act on whichever panel is in view (fixed keys, lessons, save / export, browser).
+
+The first frame shows before NumPy or Numba load: scenarios are read in a thread worker and
+handed to their panel when ready, and each panel warms up its kernels in its own worker.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.message import Message
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from .commands import Command, bindings
+from .panel import KindPanel, PanelError, PanelStatus
+from .screens import BrowserScreen, ConfirmScreen, HelpScreen, PromptScreen
+
+DEFAULT_SCENARIO = "rosenbrock-race"
+KIND_ORDER = ("validate", "surface", "train", "conv")    # the course's order
+MIN_WIDTH, MIN_HEIGHT = 60, 18
+
+APP_COMMANDS = [
+    Command("space", "run_pause", "Run/pause", "run or pause the simulation in view"),
+    Command("n", "step", "Step", "one step (optimizer step, epoch, kernel position...)"),
+    Command("r", "reset", "Reset", "back to the start of the current setup"),
+    Command("right_square_bracket", "lesson(1)", "Lesson ›", "next lesson step (advances the simulation)"),
+    Command("left_square_bracket", "lesson(-1)", "‹ Lesson", "previous lesson step", footer=False),
+    Command("o", "open", "Open", "open a shipped scenario or a file"),
+    Command("s", "save", "Save", "save the current setup as a scenario file"),
+    Command("e", "export_json", "Export JSON", "export the runs as JSON", footer=False),
+    Command("c", "export_csv", "Export CSV", "export the runs as CSV files into a folder", footer=False),
+    Command("S", "screenshot", "Screenshot", "save an SVG screenshot", footer=False),
+    Command("question_mark", "help", "Help", "every key"),
+    Command("q", "quit", "Quit", "leave the lab"),
+    Command("ctrl+p", "command_palette", "Palette", "the command palette: every command by name", footer=False),
+]
+
+
+class ScenarioLoaded(Message):
+    def __init__(self, scenario) -> None:
+        super().__init__()
+        self.scenario = scenario
+
+
+class LoadFailed(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+def registered_panels() -> dict[str, type[KindPanel]]:
+    from .panels import PANELS
+
+    order = {kind: i for i, kind in enumerate(KIND_ORDER)}
+    return dict(sorted(PANELS.items(), key=lambda item: order.get(item[0], len(order))))
+
+
+class LabApp(App):
+    TITLE = "tui-lab"
+    CSS_PATH = "lab.tcss"
+    BINDINGS = bindings(APP_COMMANDS)
+
+    def __init__(self, scenario: str | None = None, panels: dict[str, type[KindPanel]] | None = None):
+        super().__init__()
+        self.source = scenario or DEFAULT_SCENARIO
+        self.panel_classes = registered_panels() if panels is None else panels
+        self.scenarios: dict[str, object] = {}             # kind -> the scenario its panel shows
+        self.lesson_index: dict[str, int] = {}             # kind -> lesson entry in view (-1: intro)
+        self.statuses: dict[str, str] = {}
+        self.errors: list[BaseException] = []              # every worker error, for tests and the log
+        self.first_frame_at: float | None = None
+
+    # --- layout ----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="kinds", initial=f"tab-{self._kind_of(self.source)}"):
+            for kind, panel_class in self.panel_classes.items():
+                with TabPane(kind.capitalize(), id=f"tab-{kind}"):
+                    yield panel_class(id=f"panel-{kind}")
+        yield Static("", id="lesson")
+        yield Static("loading…", id="status")
+        yield Static("The terminal is too small for the lab: please make it at least "
+                     f"{MIN_WIDTH}x{MIN_HEIGHT} (80x24 or more is best).", id="too-small")
+        yield Footer()
+
+    def _kind_of(self, source: str) -> str:
+        """The kind a scenario file declares (read cheaply, so the right tab shows in the first frame)."""
+        from ..scenario.shipped import shipped_path
+        from .screens import scenario_heading
+
+        path = Path(source) if Path(source).exists() else shipped_path(source)
+        kind = scenario_heading(path)[0]
+        return kind if kind in self.panel_classes else next(iter(self.panel_classes), "")
+
+    def on_mount(self) -> None:
+        self._fit(self.size.width, self.size.height)
+        self.call_after_refresh(self._first_frame)
+        self.load(self.source, True)
+
+    def _first_frame(self) -> None:
+        self.first_frame_at = time.perf_counter()
+
+    def on_resize(self, event) -> None:
+        self._fit(event.size.width, event.size.height)
+
+    def _fit(self, width: int, height: int) -> None:
+        self.screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "too-small")
+        self.screen.set_class(height < 30, "short")
+
+    # --- panels ----------------------------------------------------------------------------
+    def current_kind(self) -> str | None:
+        active = self.query_one("#kinds", TabbedContent).active
+        return active.removeprefix("tab-") if active.startswith("tab-") else None
+
+    def current_panel(self) -> KindPanel | None:
+        kind = self.current_kind()
+        if kind in self.panel_classes and kind in self.scenarios:
+            return self.query_one(f"#panel-{kind}", KindPanel)
+        return None
+
+    def call_panel(self, method: str, *args):
+        """Run a panel hook; a panel that lacks it or fails says so in the status line, never crashes."""
+        panel = self.current_panel()
+        if panel is None:
+            self.set_status("nothing loaded here yet: press o to open a scenario")
+            return None
+        try:
+            return getattr(panel, method)(*args)
+        except NotImplementedError:
+            self.set_status(f"the {panel.KIND} panel has no '{method}' yet")
+        except Exception as err:     # a panel's bug must not take the lab down
+            self.report_error(err)
+        return None
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load(self, source: str, select: bool = True) -> None:
+        """Read and validate a scenario off the UI thread (it imports the numeric core)."""
+        from .. import load_scenario
+        from ..scenario.fields import ScenarioError
+
+        try:
+            scenario = load_scenario(source)
+        except ScenarioError as err:
+            self.post_message(LoadFailed(str(err)))
+            return
+        scenario.select = select
+        self.post_message(ScenarioLoaded(scenario))
+
+    def on_scenario_loaded(self, message: ScenarioLoaded) -> None:
+        sc = message.scenario
+        tabs = self.query_one("#kinds", TabbedContent)
+        if sc.kind not in self.panel_classes:
+            pane_id = f"nopanel-{sc.kind}"
+            if not self.query(f"#{pane_id}"):
+                tabs.add_pane(TabPane(sc.kind.capitalize(), Static(
+                    f"There is no {sc.kind} panel in this build of the lab yet.\n\n"
+                    f"'{sc.title}' runs headless: tui-lab run {sc.source}", classes="no-panel"), id=pane_id))
+            tabs.active = pane_id
+            self.set_status(f"{sc.title}: no {sc.kind} panel yet")
+            return
+        self.scenarios[sc.kind] = sc
+        self.lesson_index[sc.kind] = -1
+        if getattr(sc, "select", True):
+            tabs.active = f"tab-{sc.kind}"
+        try:
+            self.query_one(f"#panel-{sc.kind}", KindPanel).load_scenario(sc)
+        except Exception as err:
+            self.report_error(err)
+        self.sub_title = sc.title
+        self._show_lesson()
+        self.call_after_refresh(self._focus_panel)
+
+    def _focus_panel(self) -> None:
+        """Put the focus inside the panel in view, so its own keys work straight away."""
+        kind = self.current_kind()
+        if kind not in self.panel_classes:
+            return
+        panel = self.query_one(f"#panel-{kind}", KindPanel)
+        focused = self.focused
+        if focused is not None and (focused is panel or panel in focused.ancestors):
+            return
+        for widget in panel.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.notify(message.text, title="cannot open", severity="error", timeout=8)
+        self.set_status(f"error: {message.text}")
+
+    @on(TabbedContent.TabActivated, "#kinds")
+    def _kind_shown(self) -> None:
+        """A panel seen for the first time gets the first shipped scenario of its kind."""
+        kind = self.current_kind()
+        if self.scenarios and kind in self.panel_classes and kind not in self.scenarios:
+            self.set_status(f"loading a {kind} scenario…")
+            self._load_first_of(kind)
+        self.set_status(self.statuses.get(kind or "", ""))
+        self._show_lesson()
+        self.call_after_refresh(self._focus_panel)
+
+    @work(thread=True, group="load-first", exit_on_error=False)
+    def _load_first_of(self, kind: str) -> None:
+        from ..scenario.shipped import shipped_names, shipped_path
+        from .screens import scenario_heading
+
+        for name in shipped_names():
+            if scenario_heading(shipped_path(name))[0] == kind:
+                self.call_from_thread(self.load, name, self.current_kind() == kind)
+                return
+        self.call_from_thread(self.set_status, f"no shipped {kind} scenario yet: press o to open a file")
+
+    # --- status, errors --------------------------------------------------------------------
+    def on_panel_status(self, message: PanelStatus) -> None:
+        sender = getattr(message, "_sender", None)
+        kind = getattr(sender, "KIND", None) or self.current_kind() or ""
+        self.statuses[kind] = message.text
+        if kind == self.current_kind():
+            self.set_status(message.text)
+
+    def on_panel_error(self, message: PanelError) -> None:
+        self.report_error(message.error)
+
+    def on_worker_state_changed(self, event) -> None:
+        from textual.worker import WorkerState
+
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.report_error(event.worker.error)
+
+    def report_error(self, err: BaseException) -> None:
+        """The one place errors are shown: a notification and the status line (and the log)."""
+        self.errors.append(err)
+        self.log.error(repr(err))
+        self.notify(f"{type(err).__name__}: {err}", title="error", severity="error", timeout=8)
+        self.set_status(f"error: {err}")
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    # --- lessons ---------------------------------------------------------------------------
+    def _show_lesson(self) -> None:
+        bar = self.query_one("#lesson", Static)
+        kind = self.current_kind()
+        sc = self.scenarios.get(kind or "")
+        lessons = getattr(sc, "lessons", None)
+        bar.display = bool(lessons)
+        if not lessons:
+            return
+        i = self.lesson_index.get(kind, -1)
+        if i < 0:
+            bar.update(Text.assemble(("Lesson", "bold"), f" ({len(lessons)} steps): {sc.title}.  Press ",
+                                     ("]", "bold"), " to begin."))
+        else:
+            more = "  ] next, [ back" if i + 1 < len(lessons) else "  (last step; [ back)"
+            bar.update(Text.assemble((f"Lesson {i + 1}/{len(lessons)}", "bold"), f"  {lessons[i].text}",
+                                     (more, "dim")))
+
+    def action_lesson(self, delta: int) -> None:
+        """Entering lesson entry i advances the simulation by its steps; going back replays the
+        entries before it from a reset, so the picture always matches the text."""
+        kind = self.current_kind()
+        sc = self.scenarios.get(kind or "")
+        lessons = getattr(sc, "lessons", None)
+        if not lessons:
+            self.set_status("this scenario has no lesson")
+            return
+        old = self.lesson_index.get(kind, -1)
+        new = max(-1, min(len(lessons) - 1, old + delta))
+        if new == old:
+            return
+        self.lesson_index[kind] = new
+        if new == old + 1:
+            self.call_panel("advance", lessons[new].steps)
+        else:
+            self.call_panel("reset")
+            total = sum(le.steps for le in lessons[:new + 1])
+            if total:
+                self.call_panel("advance", total)
+        self._show_lesson()
+
+    # --- the fixed keys --------------------------------------------------------------------
+    def action_run_pause(self) -> None:
+        self.call_panel("toggle_run")
+
+    def action_step(self) -> None:
+        self.call_panel("step_once")
+
+    def action_reset(self) -> None:
+        self.call_panel("reset")
+
+    def action_help(self) -> None:
+        panel = self.current_panel()
+        sections = [("The lab", APP_COMMANDS)]
+        if panel is not None:
+            sections.append((f"The {panel.KIND} panel", panel.commands()))
+        self.push_screen(HelpScreen(sections))
+
+    def get_system_commands(self, screen):
+        """The palette: every app command and the panel in view's commands, from their one declaration."""
+        for c in APP_COMMANDS:
+            if c.action != "command_palette":
+                yield SystemCommand(c.title, c.help, partial(self.run_action, c.action))
+        panel = self.current_panel()
+        if panel is not None:
+            for c in panel.commands():
+                yield SystemCommand(f"{panel.KIND}: {c.title}", c.help, partial(panel.run_action, c.action))
+        for kind in self.panel_classes:
+            yield SystemCommand(f"Show the {kind} panel", f"switch to the {kind} tab",
+                                partial(setattr, self.query_one("#kinds", TabbedContent), "active", f"tab-{kind}"))
+        yield SystemCommand("Theme", "change the colour theme", self.action_change_theme)
+
+    # --- open, save, export ----------------------------------------------------------------
+    def action_open(self) -> None:
+        def opened(source: str | None) -> None:
+            if source:
+                self.set_status(f"opening {source}…")
+                self.load(source, True)
+        self.push_screen(BrowserScreen(), opened)
+
+    def _file_stem(self) -> str:
+        sc = self.scenarios.get(self.current_kind() or "")
+        return getattr(sc, "name", "scenario")
+
+    def ask_path(self, question: str, default: str, then) -> None:
+        """Ask for a path; an existing file is only replaced after a yes."""
+        def answered(path: str | None) -> None:
+            if not path:
+                return
+            target = Path(path).expanduser()
+            if target.exists() and not target.is_dir():
+                self.push_screen(ConfirmScreen(f"{target} exists. Replace it?"),
+                                 lambda yes: then(target) if yes else self.set_status("not saved"))
+            else:
+                then(target)
+        self.push_screen(PromptScreen(question, default), answered)
+
+    def action_save(self) -> None:
+        if self.call_panel_ready():
+            self.ask_path("Save the setup as a scenario file", f"{self._file_stem()}-mine.toml", self._save_scenario)
+
+    def call_panel_ready(self) -> bool:
+        if self.current_panel() is None:
+            self.set_status("nothing loaded here yet: press o to open a scenario")
+            return False
+        return True
+
+    def _save_scenario(self, target: Path) -> None:
+        import tomli_w
+
+        from .. import load_scenario
+        from ..output import write_atomic
+        from ..scenario.fields import ScenarioError
+
+        data = self.call_panel("to_scenario")
+        if data is None:
+            return
+        try:
+            load_scenario(data)                      # never save a file the lab would refuse to open
+            write_atomic(target, tomli_w.dumps(without_none(data)))
+        except (ScenarioError, OSError, TypeError, ValueError) as err:
+            self.report_error(err)
+            return
+        self.set_status(f"saved {target}: open it with  tui-lab {target}")
+
+    def action_export_json(self) -> None:
+        if self.call_panel_ready():
+            self.ask_path("Export the runs as JSON", f"{self._file_stem()}.json", partial(self._export, "json"))
+
+    def action_export_csv(self) -> None:
+        if not self.call_panel_ready():
+            return
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self._export("csv", Path(path).expanduser())
+        self.push_screen(PromptScreen("Export the runs as CSV files into the folder", f"{self._file_stem()}-csv"),
+                         chosen)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export(self, form: str, target: Path) -> None:
+        """Results can take a moment (they are recomputed exactly), so they are written off the UI thread."""
+        from ..kinds import KINDS
+        from ..output import csv_text, to_json, write_atomic
+
+        panel = self.current_panel()
+        result = panel.results() if panel is not None else None
+        if not result:
+            self.call_from_thread(self.set_status, "nothing to export yet: run something first")
+            return
+        if form == "json":
+            write_atomic(target, to_json(result) + "\n")
+            self.call_from_thread(self.set_status, f"exported {target}")
+            return
+        tables = KINDS[panel.KIND].csv_tables(result)
+        target.mkdir(parents=True, exist_ok=True)
+        taken = [name for name in tables if (target / name).exists()]
+        if taken:
+            self.call_from_thread(self.set_status, f"not exported: {target} already holds {', '.join(taken)}"
+                                  " (choose an empty folder)")
+            return
+        for name, rows in tables.items():
+            write_atomic(target / name, csv_text(rows))
+        self.call_from_thread(self.set_status, f"exported {len(tables)} CSV file(s) into {target}")
+
+    def action_screenshot(self) -> None:
+        def save(target: Path) -> None:
+            from ..output import write_atomic
+
+            try:
+                write_atomic(target, self.export_screenshot())
+            except OSError as err:
+                self.report_error(err)
+                return
+            self.set_status(f"screenshot saved: {target}")
+        self.ask_path("Save an SVG screenshot", f"{self._file_stem()}.svg", save)
+
+
+def without_none(value):
+    """TOML has no null: unset keys are left out (they take their defaults)."""
+    if isinstance(value, dict):
+        return {k: without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_none(v) for v in value]
+    return value
