@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .app.measures import measure_frame, measure_startup
 from .output import table, write_atomic
 
 
@@ -167,11 +168,50 @@ def measure_train_epochs(quick: bool) -> tuple[dict, dict]:
                     loss = loss_fn(net(tx[b]), ty[b])
                     loss.backward()
                     opt.step()
-        refs["torch"] = {"train_epochs_per_s": ref_epochs / best_time(torch_epochs, 1 if quick else 3)}
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)     # small tensors: one thread is torch's fastest setting
+        try:
+            refs["torch"] = {"train_epochs_per_s": ref_epochs / best_time(torch_epochs, 1 if quick else 3)}
+        finally:
+            torch.set_num_threads(threads)
     return {"train_epochs_per_s": ours}, refs
 
 
-MEASURES = [measure_optimizer_steps, measure_sweep, measure_train_epochs]
+def measure_conv(quick: bool) -> tuple[dict, dict]:
+    """Microseconds for conv2d forward + backward (input, kernel and bias gradients): 1x3x32x32 input,
+    8x3x3x3 kernels, padding 1, float64 everywhere; torch runs F.conv2d with autograd."""
+    from .core.conv import Conv, reference_backward, reference_forward
+
+    rng = np.random.default_rng(0)
+    conv = Conv(rng.normal(size=(3, 32, 32)), rng.normal(size=(8, 3, 3, 3)), rng.normal(size=8), padding=(1, 1, 1, 1))
+    grad = rng.normal(size=(8, 32, 32))
+
+    def ours_pass():
+        conv.forward()
+        conv.backward(grad)
+
+    def numpy_pass():
+        reference_forward(conv)
+        reference_backward(conv, grad)
+    repeat = 20 if quick else 300
+    refs = {"numpy": {"conv2d_fwd_bwd_us": 1e6 * best_time(numpy_pass, max(3, repeat // 10))}}
+    if have_torch():
+        import torch
+        import torch.nn.functional as F
+
+        x = torch.tensor(conv.x[None], requires_grad=True)
+        w = torch.tensor(conv.kernel, requires_grad=True)
+        b = torch.tensor(conv.bias, requires_grad=True)
+        g = torch.tensor(grad[None])
+
+        def torch_pass():
+            x.grad = w.grad = b.grad = None
+            F.conv2d(x, w, b, padding=1).backward(g)
+        refs["torch"] = {"conv2d_fwd_bwd_us": 1e6 * best_time(torch_pass, repeat)}
+    return {"conv2d_fwd_bwd_us": 1e6 * best_time(ours_pass, repeat)}, refs
+
+
+MEASURES = [measure_optimizer_steps, measure_sweep, measure_train_epochs, measure_frame, measure_startup, measure_conv]
 
 
 def run_bench(json_path: str | None, quick: bool = False) -> int:

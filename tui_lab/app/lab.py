@@ -66,8 +66,10 @@ class LabApp(App):
     CSS_PATH = "lab.tcss"
     BINDINGS = bindings(APP_COMMANDS)
 
-    def __init__(self, scenario: str | None = None, panels: dict[str, type[KindPanel]] | None = None):
+    def __init__(self, scenario: str | None = None, panels: dict[str, type[KindPanel]] | None = None,
+                 probe: bool = False):
         super().__init__()
+        self.probe = probe                                 # bench: quit at the first frame
         self.source = scenario or DEFAULT_SCENARIO
         self.panel_classes = registered_panels() if panels is None else panels
         self.scenarios: dict[str, object] = {}             # kind -> the scenario its panel shows
@@ -78,7 +80,8 @@ class LabApp(App):
 
     # --- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with TabbedContent(id="kinds", initial=f"tab-{self._kind_of(self.source)}"):
+        kind = self._kind_of(self.source)
+        with TabbedContent(id="kinds", initial=f"tab-{kind}" if kind else ""):
             for kind, panel_class in self.panel_classes.items():
                 with TabPane(kind.capitalize(), id=f"tab-{kind}"):
                     yield panel_class(id=f"panel-{kind}")
@@ -95,7 +98,7 @@ class LabApp(App):
 
         path = Path(source) if Path(source).exists() else shipped_path(source)
         kind = scenario_heading(path)[0]
-        return kind if kind in self.panel_classes else next(iter(self.panel_classes), "")
+        return kind if kind in self.panel_classes else ""
 
     def on_mount(self) -> None:
         self._fit(self.size.width, self.size.height)
@@ -104,6 +107,8 @@ class LabApp(App):
 
     def _first_frame(self) -> None:
         self.first_frame_at = time.perf_counter()
+        if self.probe:
+            self.exit()
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)

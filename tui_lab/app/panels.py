@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from .panel import KindPanel
 from .surface_panel import SurfacePanel
+from .train_panel import TrainPanel
 from .validate_panel import ValidatePanel
 
 PANELS: dict[str, type[KindPanel]] = {
     "surface": SurfacePanel,
+    "train": TrainPanel,
     "validate": ValidatePanel,
 }

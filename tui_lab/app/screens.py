@@ -39,7 +39,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="help-box", classes="dialog"):
             yield Label("tui-lab keys   (Esc closes)", classes="dialog-title")
             with VerticalScroll():
-                yield Static(text)
+                yield Static(text, id="help-text")
 
 
 def scenario_heading(path: Path) -> tuple[str, str]:

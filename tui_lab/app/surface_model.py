@@ -78,7 +78,7 @@ class History:
         return steps, xy, loss
 
 
-@dataclass
+@dataclass(eq=False)
 class Lane:
     """One optimizer run as the panel shows it."""
 
@@ -155,7 +155,7 @@ class Race:
                 key = shared + (opt.name, repr(opt.hyperparams), index if stochastic else None)
                 reuse = next((lane for lane in old if lane.key == key), None)
                 if reuse is not None:
-                    old.remove(reuse)
+                    old = [lane for lane in old if lane is not reuse]
                     reuse.run.optimizer.label = opt.label
                     lanes.append(reuse)
                     continue

@@ -154,6 +154,7 @@ class SurfacePanel(KindPanel):
         self._dirty = True
         self._drawn = threading.Event()
         self._status = ""
+        self._table_syncing = False
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="surface-tabs", initial="race"):
@@ -389,19 +390,27 @@ class SurfacePanel(KindPanel):
         legend.update(text)
 
     def _update_table(self) -> None:
+        """The runs table, updated in place (rebuilt only when runs come or go); its cursor is the
+        selected run."""
+        from textual.coordinate import Coordinate
+
         from ..output import fmt
 
         table = self.query_one("#runs-table", DataTable)
-        cursor = table.cursor_row
-        table.clear()
         with self.race.lock:
-            for lane in self.race.lanes:
-                opt = lane.run.optimizer
-                status = f"diverged at {lane.run.t + 1}" if lane.run.diverged else "ok"
-                table.add_row(f"[{lane.style}]●[/]", lane.label, opt.name, fmt(opt.hyperparams.get("lr")),
-                              lane.run.t, fmt(lane.history.last_loss), status)
-        if table.row_count:
-            table.move_cursor(row=min(max(cursor, 0), table.row_count - 1))
+            rows = [[f"[{lane.style}]●[/]", lane.label, lane.run.optimizer.name,
+                     fmt(lane.run.optimizer.hyperparams.get("lr")), lane.run.t, fmt(lane.history.last_loss),
+                     f"diverged at {lane.run.t + 1}" if lane.run.diverged else "ok"] for lane in self.race.lanes]
+        if table.row_count != len(rows):
+            self._table_syncing = True          # ignore the cursor's travels until it reaches `selected`
+            table.clear()
+            for row in rows:
+                table.add_row(*row)
+            table.move_cursor(row=self.selected)
+            return
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                table.update_cell_at(Coordinate(r, c), value)
 
     async def _rebuild_forms(self) -> None:
         await self._rebuild_editor()
@@ -552,6 +561,9 @@ class SurfacePanel(KindPanel):
 
     @on(DataTable.RowHighlighted, "#runs-table")
     async def _run_selected(self, event: DataTable.RowHighlighted) -> None:
+        if self._table_syncing:
+            self._table_syncing = event.cursor_row != self.selected
+            return
         if self.race and event.cursor_row != self.selected and 0 <= event.cursor_row < len(self.race.lanes):
             self.selected = event.cursor_row
             await self._rebuild_editor()
@@ -568,9 +580,9 @@ class SurfacePanel(KindPanel):
     # --- actions ---------------------------------------------------------------------------
     async def action_add_run(self) -> None:
         if self._ready() and len(self.race.lanes) < 16:
-            if await self._edit(lambda: self.race.add_run(), True, "run added"):
-                self.selected = len(self.race.lanes) - 1
-                await self._rebuild_editor()
+            previous, self.selected = self.selected, len(self.race.lanes)     # select the new run
+            if not await self._edit(lambda: self.race.add_run(), True, "run added"):
+                self.selected = previous
 
     async def action_remove_run(self) -> None:
         if not self._ready():

@@ -444,11 +444,11 @@ class ValidatePanel(KindPanel):
         rows = self.outcome.results[:self.shown]
         if not rows:
             return "bias² / variance / noise per degree"
-        labels = [str(r["degree"]) for r in rows]
-        plt.stacked_bar(labels, [[r["bias2"] for r in rows], [r["variance"] for r in rows],
-                                 [r["noise"] for r in rows]],
+        at = list(range(1, len(rows) + 1))
+        plt.stacked_bar(at, [[r["bias2"] for r in rows], [r["variance"] for r in rows], [r["noise"] for r in rows]],
                         labels=["bias²", "variance", "noise"], color=["blue", "orange", "gray"])
-        plt.scatter(labels, [r["expected_error"] for r in rows], marker="●", color="red", label="measured")
+        plt.scatter(at, [r["expected_error"] for r in rows], marker="●", color="red", label="measured")
+        plt.xticks(at, [str(r["degree"]) for r in rows])
         top = max(r["noise"] for r in rows) * 4
         plt.ylim(0, max(top, min(max(r["expected_error"] for r in rows), top)) * 1.05)
         return "bias² + variance + noise vs measured error (●)"

@@ -17,10 +17,10 @@ The backward pass uses the convolution identities, with g the upstream gradient 
 
 Trace (`forward_terms`, `grad_input_terms`, `grad_kernel_terms`, `grad_bias_terms`): the terms of one
 entry in the order they are added; partial sums are their running sums (bias added last for the forward
-pass). The forward and bias sums here add in the same order as the compiled loops, so the last partial
-sum is the computed value bit for bit; the kernel and input gradients add in the same order too, except
-that the compiled input gradient also adds the zero terms of the dilated upstream gradient, which the
-trace leaves out (adding zero changes nothing).
+pass). The output, input-gradient and bias sums add in the same order as the compiled loops, so the last
+partial sum is the computed value bit for bit (the compiled input gradient also adds the zero terms of
+the dilated upstream gradient, which the trace leaves out: adding zero changes nothing). The compiled
+kernel gradient is a vectorised dot product, equal to its trace's last partial sum up to rounding.
 """
 
 from __future__ import annotations
@@ -48,33 +48,27 @@ NAMED_KERNELS: dict[str, np.ndarray] = {
 # -- compiled loops ---------------------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
-def pad_planes(x, top, bottom, left, right):
-    """x (C, H, W) with zero rows / columns added on each side."""
-    c_n, h, w = x.shape
-    out = np.zeros((c_n, h + top + bottom, w + left + right))
-    out[:, top:top + h, left:left + w] = x
-    return out
+def phase_planes(x, top, bottom, left, right, sh, sw):
+    """The zero-padded input split into flat phase planes: planes[c, a, b, u*width + v] = padded[c, u*sh + a, v*sw + b].
 
-
-@njit(cache=True, nogil=True)
-def split_phases(src, sh, sw):
-    """Flat phase planes of `src` (C, R, Q): planes[c, a, b, u*width + v] = src[c, u*sh + a, v*sw + b].
-
-    Strided windows become contiguous runs: the rows y*sh + r and columns x*sw + q for all (y, x)
-    are one run of plane (r % sh, q % sw) starting at (r // sh)*width + q // sw, if each output row is
-    taken `width` long (the extra columns are computed and dropped). One spare row of zeros lets the
-    last wide row run past the end.
+    Strided windows become contiguous runs: rows y*sh + r and columns x*sw + q for all (y, x) are one
+    run of plane (r % sh, q % sw) starting at (r // sh)*width + q // sw, when each output row is taken
+    `width` long (the extra columns are computed and dropped). One spare row of zeros lets the last
+    wide row run past the end. Returns (planes, width).
     """
-    c_n, rows, cols = src.shape
-    width = (cols + sw - 1) // sw
-    height = (rows + sh - 1) // sh + 1
+    c_n, h, w = x.shape
+    width = (w + left + right + sw - 1) // sw
+    height = (h + top + bottom + sh - 1) // sh + 1
     planes = np.zeros((c_n, sh, sw, height * width))
-    for c in range(c_n):
-        for a in range(sh):
-            for b in range(sw):
-                phase = src[c, a::sh, b::sw]
-                for u in range(phase.shape[0]):
-                    planes[c, a, b, u * width:u * width + phase.shape[1]] = phase[u]
+    for b in range(sw):
+        first = (b - left) % sw          # first input column whose padded column is in phase b
+        n_cols = len(range(first, w, sw))
+        offset = (first + left) // sw
+        for c in range(c_n):
+            for y in range(h):
+                r = y + top
+                at = (r // sh) * width + offset
+                planes[c, r % sh, b, at:at + n_cols] = x[c, y, first::sw]
     return planes, width
 
 
@@ -101,39 +95,44 @@ def run_of(planes, starts, t):
 
 
 @njit(cache=True, nogil=True)
-def correlate(src, kernel, y0, x0, sh, sw, dh, dw, oh, ow):
-    """out[o, y, x] = sum over c, i, j (in that order) of src[c, y0 + y*sh + i*dh, x0 + x*sw + j*dw] * kernel[o, c, i, j].
+def correlate(planes, width, kernel, y0, x0, sh, sw, dh, dw, oh, ow):
+    """out[o, y, x] = sum over c, i, j (in that order) of src[c, y0 + y*sh + i*dh, x0 + x*sw + j*dw] * kernel[o, c, i, j]
+    for src given as phase planes (see phase_planes), zero-padded so every index is in range.
 
-    `src` is already padded, so every index is in range. Each output channel is updated by whole
-    contiguous runs (see split_phases), four kernel terms per pass so an entry is loaded and stored
+    Each output channel is updated by whole contiguous runs, four kernel terms per pass so an entry is loaded and stored
     once per four products; each entry still adds its terms one by one in (c, i, j) order. A last
     pass short of four terms repeats the last run with weight 0, which leaves the sums unchanged.
     """
     o_n, c_n, kh, kw = kernel.shape
-    planes, width = split_phases(src, sh, sw)
     starts = window_starts(planes, width, kh, kw, y0, x0, sh, sw, dh, dw)
     n_terms = starts.shape[0]
     n = oh * width
-    wide = np.zeros((o_n, n))
-    for o in range(o_n):
-        dst = wide[o]
-        weights = np.zeros(n_terms + 3)
-        weights[:n_terms] = kernel[o].ravel()
+    # output channels in pairs (a spare zero channel when O is odd) share each load of the input runs
+    weights = np.zeros((o_n + 1, n_terms + 3))
+    weights[:o_n, :n_terms] = kernel.reshape((o_n, n_terms))
+    wide = np.zeros((o_n + 1, n))
+    for o in range(0, o_n, 2):
+        dst0, dst1 = wide[o], wide[o + 1]
+        w0, w1 = weights[o], weights[o + 1]
         for t in range(0, n_terms, 4):
             a = run_of(planes, starts, t)
             b = run_of(planes, starts, min(t + 1, n_terms - 1))
             c = run_of(planes, starts, min(t + 2, n_terms - 1))
             d = run_of(planes, starts, min(t + 3, n_terms - 1))
-            ka, kb, kc, kd = weights[t], weights[t + 1], weights[t + 2], weights[t + 3]
+            ka0, kb0, kc0, kd0 = w0[t], w0[t + 1], w0[t + 2], w0[t + 3]
+            ka1, kb1, kc1, kd1 = w1[t], w1[t + 1], w1[t + 2], w1[t + 3]
             for m in range(n):
-                dst[m] = dst[m] + a[m] * ka + b[m] * kb + c[m] * kc + d[m] * kd
-    return np.ascontiguousarray(wide.reshape((o_n, oh, width))[:, :, :ow])
+                va, vb, vc, vd = a[m], b[m], c[m], d[m]
+                dst0[m] = dst0[m] + va * ka0 + vb * kb0 + vc * kc0 + vd * kd0
+                dst1[m] = dst1[m] + va * ka1 + vb * kb1 + vc * kc1 + vd * kd1
+    return np.ascontiguousarray(wide[:o_n].reshape((o_n, oh, width))[:, :, :ow])
 
 
 @njit(cache=True, nogil=True)
 def forward_loop(x, kernel, bias, sh, sw, top, bottom, left, right, dh, dw, oh, ow):
     """The output (O, OH, OW): correlation of the zero-padded input with the (effective) kernel, plus bias."""
-    out = correlate(pad_planes(x, top, bottom, left, right), kernel, 0, 0, sh, sw, dh, dw, oh, ow)
+    planes, width = phase_planes(x, top, bottom, left, right, sh, sw)
+    out = correlate(planes, width, kernel, 0, 0, sh, sw, dh, dw, oh, ow)
     for o in range(kernel.shape[0]):
         out[o] += bias[o]
     return out
@@ -145,14 +144,15 @@ def grad_input_loop(grad_out, kernel, h, w, sh, sw, top, left, dh, dw):
     o_n, c_n, kh, kw = kernel.shape
     _, oh, ow = grad_out.shape
     reach_h, reach_w = dh * (kh - 1), dw * (kw - 1)
-    # g dilated by the stride and padded by d(k-1) on every side, large enough for the cropped window
+    # g dilated by the stride and padded by d(k-1) on every side, large enough for the cropped window;
+    # laid out directly as one flat plane per channel (stride 1) with a spare row, as correlate reads it
     rows = max(top + h + reach_h, reach_h + (oh - 1) * sh + 1)
     cols = max(left + w + reach_w, reach_w + (ow - 1) * sw + 1)
-    dilated = np.zeros((o_n, rows, cols))
+    dilated = np.zeros((o_n, 1, 1, (rows + 1) * cols))
     for o in range(o_n):
         for y in range(oh):
-            for x in range(ow):
-                dilated[o, reach_h + y * sh, reach_w + x * sw] = grad_out[o, y, x]
+            at = (reach_h + y * sh) * cols + reach_w
+            dilated[o, 0, 0, at:at + (ow - 1) * sw + 1:sw] = grad_out[o, y]
     flipped = np.empty((c_n, o_n, kh, kw))
     for o in range(o_n):
         for c in range(c_n):
@@ -160,7 +160,7 @@ def grad_input_loop(grad_out, kernel, h, w, sh, sw, top, left, dh, dw):
                 for j in range(kw):
                     flipped[c, o, i, j] = kernel[o, c, kh - 1 - i, kw - 1 - j]
     # starting at (top, left) crops the padding
-    return correlate(dilated, flipped, top, left, 1, 1, dh, dw, h, w)
+    return correlate(dilated, cols, flipped, top, left, 1, 1, dh, dw, h, w)
 
 
 @njit(cache=True, nogil=True, fastmath={"reassoc", "nsz", "contract"})
@@ -168,38 +168,54 @@ def grad_kernel_loop(x, grad_out, kh, kw, sh, sw, top, bottom, left, right, dh, 
     """d(sum(out * g))/d(kernel): correlation of the padded input with g dilated by the stride.
 
     grad[o, c, i, j] = sum over (y, x) of src[c, i*dh + y*sh, j*dw + x*sw] * g[o, y, x]: one dot product
-    of an input run (see split_phases) with g laid out as wide rows (zero in the extra columns).
+    of an input run (see phase_planes) with g laid out as wide rows (zero in the extra columns).
     The dot products may reassociate (so they vectorise): the last bits can differ from adding the
     terms strictly in order, as the trace does.
     """
     o_n, oh, ow = grad_out.shape
     c_n = x.shape[0]
-    planes, width = split_phases(pad_planes(x, top, bottom, left, right), sh, sw)
+    planes, width = phase_planes(x, top, bottom, left, right, sh, sw)
     starts = window_starts(planes, width, kh, kw, 0, 0, sh, sw, dh, dw)
     n = oh * width
     g_wide = np.zeros((o_n, n))
     for o in range(o_n):
         for y in range(oh):
             g_wide[o, y * width:y * width + ow] = grad_out[o, y]
-    grad_k = np.empty((o_n, starts.shape[0]))
-    for t in range(starts.shape[0]):
-        run = run_of(planes, starts, t)
-        for o in range(o_n):
-            g_o = g_wide[o]
-            total = 0.0
+    n_terms = starts.shape[0]
+    # four input runs and a pair of output channels per pass: six loads feed eight products
+    g_wide = np.vstack((g_wide, np.zeros((1, n))))       # a spare zero channel when O is odd
+    grad_k = np.empty((o_n + 1, n_terms + 3))
+    for t in range(0, n_terms, 4):
+        a = run_of(planes, starts, t)
+        b = run_of(planes, starts, min(t + 1, n_terms - 1))
+        c = run_of(planes, starts, min(t + 2, n_terms - 1))
+        d = run_of(planes, starts, min(t + 3, n_terms - 1))
+        for o in range(0, o_n, 2):
+            g0, g1 = g_wide[o], g_wide[o + 1]
+            sa0 = sb0 = sc0 = sd0 = sa1 = sb1 = sc1 = sd1 = 0.0
             for m in range(n):
-                total += run[m] * g_o[m]
-            grad_k[o, t] = total
-    return grad_k.reshape((o_n, c_n, kh, kw))
+                va, vb, vc, vd, u0, u1 = a[m], b[m], c[m], d[m], g0[m], g1[m]
+                sa0 += va * u0
+                sb0 += vb * u0
+                sc0 += vc * u0
+                sd0 += vd * u0
+                sa1 += va * u1
+                sb1 += vb * u1
+                sc1 += vc * u1
+                sd1 += vd * u1
+            grad_k[o, t:t + 4] = (sa0, sb0, sc0, sd0)
+            grad_k[o + 1, t:t + 4] = (sa1, sb1, sc1, sd1)
+    return np.ascontiguousarray(grad_k[:o_n, :n_terms]).reshape((o_n, c_n, kh, kw))
 
 
 @njit(cache=True, nogil=True)
 def grad_bias_loop(grad_out):
+    """Sum of g over each output channel, in row-major order (channels side by side, so the sums overlap)."""
     o_n, oh, ow = grad_out.shape
     grad_b = np.zeros(o_n)
-    for o in range(o_n):
-        for y in range(oh):
-            for x in range(ow):
+    for y in range(oh):
+        for x in range(ow):
+            for o in range(o_n):
                 grad_b[o] += grad_out[o, y, x]
     return grad_b
 

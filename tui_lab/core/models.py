@@ -149,15 +149,17 @@ def forward(p, lay, rows, train, dropout, drop_key, drop_counter, running, A, D,
         n_in, n_out = sizes[l], sizes[l + 1]
         wo, bo = lay.w_off[l], lay.b_off[l]
         z = A[l + 1]
+        bias = p[bo:bo + n_out]
         for i in range(rows):
+            z_row, a_row = z[i], A[l, i]
             for j in range(n_out):
-                z[i, j] = p[bo + j]
+                z_row[j] = bias[j]
             for k in range(n_in):
-                a = A[l, i, k]
+                a = a_row[k]
                 if a != 0.0:
-                    row = wo + k * n_out
+                    w_row = p[wo + k * n_out:wo + (k + 1) * n_out]
                     for j in range(n_out):
-                        z[i, j] += a * p[row + j]
+                        z_row[j] += a * w_row[j]
         if l == n_layers - 1:
             break
         bn = lay.bn_off[l]
@@ -248,19 +250,26 @@ def backward(p, lay, rows, train, A, D, M, XH, ISTD, dZ, g, delta, delta_prev):
     for l in range(n_layers - 1, -1, -1):
         n_in, n_out = sizes[l], sizes[l + 1]
         wo, bo = lay.w_off[l], lay.b_off[l]
+        g_bias = g[bo:bo + n_out]
         for i in range(rows):
+            d_row, a_row = delta[i], A[l, i]
             for j in range(n_out):
-                g[bo + j] += delta[i, j]
+                g_bias[j] += d_row[j]
             for k in range(n_in):
-                a = A[l, i, k]
-                row = wo + k * n_out
-                back = 0.0
+                a = a_row[k]
+                g_row = g[wo + k * n_out:wo + (k + 1) * n_out]
                 for j in range(n_out):
-                    g[row + j] += a * delta[i, j]
-                    back += delta[i, j] * p[row + j]
-                delta_prev[i, k] = back
+                    g_row[j] += a * d_row[j]
         if l == 0:
             break
+        for i in range(rows):
+            d_row = delta[i]
+            for k in range(n_in):
+                w_row = p[wo + k * n_out:wo + (k + 1) * n_out]
+                back = 0.0
+                for j in range(n_out):
+                    back += d_row[j] * w_row[j]
+                delta_prev[i, k] = back
         h = l - 1        # the hidden layer whose output fed layer l
         for i in range(rows):
             for k in range(n_in):

@@ -98,6 +98,19 @@ def _optimizer_step(family, p, g, state, scalars, hp, t):
     optim.step(family, p, g, state, scalars, hp, t)
 
 
+def penalty(p: np.ndarray, weight_mask: np.ndarray, l2: float, l1: float) -> float:
+    """The penalty terms of the training objective: (l2 / 2) sum w^2 + l1 sum |w| over the weights."""
+    w = p[weight_mask > 0.0]
+    return 0.5 * l2 * float(w @ w) + l1 * float(np.abs(w).sum())
+
+
+@njit(cache=True, nogil=True)
+def add_penalty_grad(p, weight_mask, l2, l1, g):
+    """g += the gradient of `penalty` (the subgradient 0 of |w| at w = 0)."""
+    for i in range(p.shape[0]):
+        g[i] += weight_mask[i] * (l2 * p[i] + l1 * np.sign(p[i]))
+
+
 @njit(cache=True, nogil=True)
 def _gamma(key_n, key_u, base, shape):
     """A Gamma(shape, 1) draw (Marsaglia-Tsang; shape < 1 boosted from shape + 1), counters from base."""
@@ -225,8 +238,7 @@ def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop
             loss_grad(lay, A[layers], T, rows, dZ)
             backward(w, lay, rows, True, A, D, M, XH, ISTD, dZ, g, delta, delta_prev)
             if l2 != 0.0 or l1 != 0.0:
-                for i in range(p.shape[0]):
-                    g[i] += weight_mask[i] * (l2 * p[i] + l1 * np.sign(p[i]))
+                add_penalty_grad(p, weight_mask, l2, l1, g)
             _optimizer_step(family, p, g, state, scalars, hp, t)
             progress[STEP] = t
         train_loss, train_metric = evaluate(p, lay, running, X, y, train_idx, A, D, M, XH, ISTD, T, dZ)

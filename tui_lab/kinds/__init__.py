@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import surface, train, validate
+from . import conv, surface, train, validate
 
 KINDS: dict[str, ModuleType] = {
     "surface": surface,
     "train": train,
     "validate": validate,
+    "conv": conv,
 }

@@ -24,22 +24,22 @@ class TrainSettings:
     def make_trainers(self, seed: int) -> list[Trainer]:
         """One trainer per optimizer and variant, all on the same data, split, model and init stream."""
         dataset, *splits = self.data.build()
-        model = self.model.build()
-        return [Trainer(dataset, splits, model, opt, v.config, seed, v.init, label=opt.label + v.suffix)
-                for opt in self.optimizers for v in self.variants]
+        models = [v.model.build() for v in self.variants]
+        return [Trainer(dataset, splits, model, opt, v.config, seed, v.model.init, label=opt.label + v.suffix)
+                for opt in self.optimizers for v, model in zip(self.variants, models)]
 
 
 def parse(top: Section, seed: int) -> TrainSettings:
     data = parse_data(top, seed)
     model = parse_model(top, data)
-    variants, model.batchnorm = parse_train(top, data, model)
-    return TrainSettings(data, model, variants, parse_optimizers(top))
+    return TrainSettings(data, model, parse_train(top, data, model), parse_optimizers(top))
 
 
 def run_settings(trainer: Trainer) -> dict:
     """The settings a run trained with (what may differ between the runs of a scenario)."""
     config = asdict(trainer.config)
-    return {"init": trainer.init, **{k: v for k, v in config.items() if k not in ("epochs", "sharpness")}}
+    return {"init": trainer.init, "degree": trainer.model.degree, "batchnorm": trainer.model.batchnorm,
+            **{k: v for k, v in config.items() if k not in ("epochs", "sharpness")}}
 
 
 def describe_setup(st: TrainSettings) -> dict:
@@ -49,28 +49,33 @@ def describe_setup(st: TrainSettings) -> dict:
                "sizes": {"train": sizes[0], "val": sizes[1], "test": sizes[2]}}
     if st.data.is_regression:
         dataset["formula"] = FORMULAS[st.data.name]
-    model = st.model.build()
-    return {"dataset": dataset, "model": {**st.model.to_dict(), "batchnorm": model.batchnorm,
-                                          "layer_sizes": list(model.sizes), "n_params": model.n_params}}
+    model = st.variants[0].model
+    built = model.build()
+    return {"dataset": dataset, "model": {**model.to_dict(), "batchnorm": built.batchnorm,
+                                          "layer_sizes": list(built.sizes), "n_params": built.n_params}}
+
+
+def results_of(st: TrainSettings, trainers: list[Trainer], include_data: bool = False) -> dict:
+    """The JSON keys after title / kind / seed, for trainers in whatever state they are."""
+    runs = [{**tr.result(), "settings": run_settings(tr), "train_metric_curve": tr.curve(TRAIN_METRIC),
+             "val_metric_curve": tr.curve(VAL_METRIC)} for tr in trainers]
+    out = describe_setup(st)
+    first = st.variants[0].config
+    out["train"] = {"epochs": first.epochs, "batch_size": first.batch_size, "drop_last": first.drop_last}
+    out["runs"] = runs
+    if include_data and trainers:
+        tr = trainers[0]
+        out["data"] = {name: {"x": tr.x[idx], "y": tr.y[idx]}
+                       for name, idx in (("train", tr.train_idx), ("val", tr.val_idx), ("test", tr.test_idx))}
+    return out
 
 
 def run(scenario, *, trace: bool = False, include_data: bool = False) -> dict:
     st: TrainSettings = scenario.settings
     trainers = st.make_trainers(scenario.seed)
-    runs = []
     for tr in trainers:
         tr.run()
-        runs.append({**tr.result(), "settings": run_settings(tr),
-                     "train_metric_curve": tr.curve(TRAIN_METRIC), "val_metric_curve": tr.curve(VAL_METRIC)})
-    out = describe_setup(st)
-    out["train"] = {"epochs": st.variants[0].config.epochs, "batch_size": st.variants[0].config.batch_size,
-                    "drop_last": st.variants[0].config.drop_last}
-    out["runs"] = runs
-    if include_data:
-        tr = trainers[0]
-        out["data"] = {name: {"x": tr.x[idx], "y": tr.y[idx]}
-                       for name, idx in (("train", tr.train_idx), ("val", tr.val_idx), ("test", tr.test_idx))}
-    return out
+    return results_of(st, trainers, include_data)
 
 
 def summary(result: dict) -> str:

@@ -2,13 +2,18 @@
 
     [data]   name, n, noise, split = [train, validation, test], classes (spirals, blobs)
     [model]  name = linear | poly | logistic | mlp, hidden, activation, degree, init
+    [train]  epochs, batch_size, drop_last, sharpness (radius of the sharpness probe; 0 = off)
+    [regularize]  l2, l1, dropout, batchnorm, input_noise, weight_noise, label_smoothing, mixup, augment,
+             early_stopping
+In the train kind, batch_size, the [regularize] keys and model.init / model.degree may list values,
+one run each (see parse_train).
 Keys that belong to another model (e.g. `degree` beside name = "mlp", as in the spec's example)
 are read and checked but have no effect; a model that does not fit the data set is bad input.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -67,7 +72,7 @@ class ModelSettings:
     degree: int = 3
     init: str = "xavier"
     batchnorm: bool = False         # set from [regularize] by the train kind
-    inits: tuple[str, ...] = ()     # train: several inits listed, one run each (init is the first)
+    listed: dict = field(default_factory=dict)   # train: keys given a list of values (one run each), e.g. init
 
     def build(self) -> Model:
         return Model(self.name, self.features, self.n_classes, hidden=self.hidden if self.name == "mlp" else (),
@@ -128,45 +133,54 @@ def parse_model(top: Section, data: DataSettings) -> ModelSettings:
             or not all(isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= MAX_WIDTH for h in hidden)):
         raise sec.fail("hidden", f"a list of at most {MAX_LAYERS} layer widths, integers in [1, {MAX_WIDTH}]", hidden)
     activation = sec.choice("activation", ACTIVATIONS, "tanh")
-    degree = sec.integer("degree", 3, low=1, high=MAX_DEGREE)
+    degrees = _sweepable(sec, "degree", lambda s, k: s.integer(k, 3, low=1, high=MAX_DEGREE))
     inits = _sweepable(sec, "init", lambda s, k: s.choice(k, INITS, "xavier"))
     sec.done()
+    if len(degrees) > 1 and name != "poly":
+        raise sec.fail_at("degree", f"a list of degrees compares poly models; model {name} has no degree")
     if name in ("linear", "poly") and not data.is_regression:
         raise sec.fail_at("name", f"{name} is a regression model but data set {data.name} is classification "
                                   "(use logistic or mlp)")
     if name == "logistic" and data.is_regression:
         raise sec.fail_at("name", f"logistic is a classifier but data set {data.name} is regression "
                                   "(use linear, poly or mlp)")
-    return ModelSettings(name, 1 if data.is_regression else 2, data.n_classes, tuple(hidden), activation, degree,
-                         inits[0], inits=tuple(inits))
-
-
-__all__ = ["CLASSIFICATION", "DataSettings", "ModelSettings", "REGRESSION", "parse_data", "parse_model"]
+    listed = {key: values for key, values in (("degree", degrees), ("init", inits)) if len(values) > 1}
+    return ModelSettings(name, 1 if data.is_regression else 2, data.n_classes, tuple(hidden), activation, degrees[0],
+                         inits[0], listed=listed)
 
 
 # -- [train] and [regularize] (the train kind) -------------------------------------------------
 
 @dataclass
 class Variant:
-    """One setting of the scenario's swept key (or the only setting): its label suffix, config and init."""
+    """One run setting of the train kind: its label suffix, training config and model."""
     suffix: str
     config: TrainConfig
-    init: str
+    model: ModelSettings
+
+
+def _plain(value) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def batch_label(size: int) -> str:
     return "full" if size == 0 else str(size)
 
 
-def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> tuple[list[Variant], bool]:
-    """[train] and [regularize] -> the run variants (one per value of the swept key) and batchnorm.
+MODEL_KEYS = ("degree", "init", "batchnorm")
 
-    batch_size, model.init and every numeric regularizer (and augment) may list several values: each
-    value is one run per optimizer, all else equal. At most one key may do so."""
+
+def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> list[Variant]:
+    """[train] and [regularize] -> the run variants of each optimizer.
+
+    batch_size, early_stopping, batchnorm, every numeric regularizer, augment, and model.init / model.degree
+    may list several values instead of one: run i then takes the i-th value of every listed key (so all
+    lists must be equally long), everything else equal. Without lists there is one variant."""
     n_train = data.sizes[0]
     sec = top.section("train")
     epochs = sec.integer("epochs", 100, low=1, high=1_000_000)
-    sizes = _sweepable(sec, "batch_size", lambda s, k: s.integer(k, 0, low=0, high=n_train))
+    values: dict[str, list] = {"batch_size": _sweepable(sec, "batch_size",
+                                                         lambda s, k: s.integer(k, 0, low=0, high=n_train))}
     drop_last = sec.boolean("drop_last", False)
     sharpness = sec.number("sharpness", 0.0, low=0, high=1.0)
     sec.done()
@@ -180,22 +194,6 @@ def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> tuple
     def amount(s, k):
         return s.number(k, 0.0, low=0)
 
-    swept: dict[str, list] = {"batch_size": sizes}
-    for key, read, applies, why in (
-            ("l2", amount, True, ""), ("l1", amount, True, ""),
-            ("dropout", rate, mlp, "dropout acts on the hidden layers of an mlp"),
-            ("input_noise", amount, True, ""), ("weight_noise", amount, True, ""),
-            ("label_smoothing", rate, classifier, "label smoothing needs a classification data set"),
-            ("mixup", amount, True, "")):
-        swept[key] = _sweepable(reg, key, read)
-        if not applies and any(swept[key]):
-            raise reg.fail_at(key, f"{why}; model {model.name} on {data.name} has none")
-    batchnorm = reg.boolean("batchnorm", False)
-    if batchnorm and not mlp:
-        raise reg.fail_at("batchnorm", f"batch norm acts on the hidden layers of an mlp, not {model.name}")
-    if batchnorm and 1 in sizes:
-        raise reg.fail_at("batchnorm", "batch norm needs batches of 2 or more samples (batch_size = 1 is SGD)")
-
     def augment(s, k):
         name = s.choice(k, list(AUGMENTS), "none")
         try:
@@ -203,31 +201,47 @@ def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> tuple
         except ValueError as err:
             raise s.fail_at(k, str(err)) from None
         return name
-    swept["augment"] = _sweepable(reg, "augment", augment)
-    patience = reg.integer("early_stopping", 0, low=0, high=1_000_000)
-    if patience and data.sizes[1] == 0:
+
+    def patience(s, k):
+        return s.integer(k, 0, low=0, high=1_000_000)
+
+    for key, read, applies, why in (
+            ("l2", amount, True, ""), ("l1", amount, True, ""),
+            ("dropout", rate, mlp, "dropout acts on the hidden layers of an mlp"),
+            ("batchnorm", lambda s, k: s.boolean(k, False), mlp, "batch norm acts on the hidden layers of an mlp"),
+            ("input_noise", amount, True, ""), ("weight_noise", amount, True, ""),
+            ("label_smoothing", rate, classifier, "label smoothing needs a classification data set"),
+            ("mixup", amount, True, ""), ("augment", augment, True, ""), ("early_stopping", patience, True, "")):
+        values[key] = _sweepable(reg, key, read)
+        if not applies and any(values[key]):
+            raise reg.fail_at(key, f"{why}; model {model.name} on {data.name} has none")
+    if any(values["batchnorm"]) and 1 in values["batch_size"]:
+        raise reg.fail_at("batchnorm", "batch norm needs batches of 2 or more samples (batch_size = 1 is SGD)")
+    if any(values["early_stopping"]) and data.sizes[1] == 0:
         raise reg.fail_at("early_stopping", "early stopping watches the validation loss: give data.split a "
                                             "validation fraction")
     reg.done()
-    swept["init"] = model.inits
+    values.update({"degree": [model.degree], "init": [model.init], **model.listed})
 
-    several = [key for key, values in swept.items() if len(values) > 1]
-    if len(several) > 1:
-        raise top.fail_at(several[1], f"only one key may list several values (one run each); {several[0]} "
-                                      "already does")
-    base = {key: values[0] for key, values in swept.items()}
-    config = dict(epochs=epochs, drop_last=drop_last, early_stopping=patience, sharpness=sharpness)
-    if not several:
-        return [Variant("", TrainConfig(**config, **_without(base, "init")), base["init"])], batchnorm
-    key = several[0]
+    listed = [key for key, v in values.items() if len(v) > 1]
+    runs = max((len(values[key]) for key in listed), default=1)
+    for key in listed:
+        if len(values[key]) != runs:
+            where = "model" if key in MODEL_KEYS[:2] else ("train" if key == "batch_size" else "regularize")
+            raise top.fail_at(f"{where}.{key}", f"lists {len(values[key])} values but {listed[0]} lists {runs}; "
+                                                "listed keys give run i its i-th value, so their lengths must agree")
     variants = []
-    for value in swept[key]:
-        settings = {**base, key: value}
-        shown = batch_label(value) if key == "batch_size" else value
-        variants.append(Variant(f" {key}={shown}", TrainConfig(**config, **_without(settings, "init")),
-                                settings["init"]))
-    return variants, batchnorm
+    for i in range(runs):
+        chosen = {key: v[i] if len(v) > 1 else v[0] for key, v in values.items()}
+        # With several listed keys, a label names only what this run turns on (or "baseline").
+        shown = [f"{key}={batch_label(chosen[key]) if key == 'batch_size' else _plain(chosen[key])}"
+                 for key in listed if len(listed) == 1 or chosen[key] not in (0, False, "none")] or ["baseline"] * bool(listed)
+        config = TrainConfig(epochs=epochs, drop_last=drop_last, sharpness=sharpness,
+                             **{k: v for k, v in chosen.items() if k not in MODEL_KEYS})
+        variants.append(Variant("".join(" " + text for text in shown), config,
+                                replace(model, **{k: chosen[k] for k in MODEL_KEYS}, listed={})))
+    return variants
 
 
-def _without(settings: dict, key: str) -> dict:
-    return {k: v for k, v in settings.items() if k != key}
+__all__ = ["CLASSIFICATION", "DataSettings", "ModelSettings", "REGRESSION", "Variant", "parse_data", "parse_model",
+           "parse_train"]

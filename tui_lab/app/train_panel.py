@@ -1,0 +1,705 @@
+"""The train kind's panel: a model learning a data set, live.
+
+Three tabs: Train (the data with the model's current fit or decision boundary; train and
+validation loss curves with their gap; one legend line per run), Setup (data set, model, batch
+size, every regularizer, epochs, seed) and Runs (the optimizers and their hyperparameters).
+Every edit goes through the scenario validator, so a bad value shows its one-line error and
+changes nothing. Training runs in a thread worker in chunks of epochs; each chunk ends with a
+snapshot (curves, fit) posted as a message, and the plots redraw on a timer from the newest one.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+from textual_plotext import PlotextPlot
+
+from .commands import Command, bindings
+from .panel import KindPanel, PanelStatus
+from .surface_panel import FieldInput, OPTIMIZER_NAMES, field_row, redraw_hz
+
+SPEEDS = (10, 30, 100, 300, 1_000, 0)        # epochs per second; 0 = as fast as it goes
+DEFAULT_SPEED = 2
+CHUNK_SECONDS = 0.06                          # at full speed, a worker chunk takes about this long
+GRID = (72, 36)                               # decision-boundary grid (columns, rows) in data coordinates
+CURVE_POINTS = 300
+# Each run's colour in plotext and in the Rich legend.
+RUN_COLOURS = (("blue+", "bright_blue"), ("orange+", "orange1"), ("green+", "bright_green"),
+               ("magenta+", "bright_magenta"), ("cyan+", "bright_cyan"), ("red+", "bright_red"),
+               ("yellow+", "bright_yellow"), ("white", "white"))
+CLASS_COLOURS = ("blue+", "red+", "green+", "orange+", "magenta+", "cyan+", "yellow+", "white", "gray+", "blue")
+MAX_RUNS = 8
+
+TRAIN_COMMANDS = [
+    Command("s", "select_next", "Next run", "show the next run's fit and loss curves"),
+    Command("l", "toggle_log", "Log loss", "loss plot: linear / log scale", footer=False),
+    Command("a", "add_run", "Add run", "add an optimizer run (Runs tab to edit it)", footer=False),
+    Command("d", "remove_run", "Remove run", "remove the selected run", footer=False),
+    Command("plus", "faster", "Faster", "more epochs per second", footer=False),
+    Command("minus", "slower", "Slower", "fewer epochs per second", footer=False),
+    Command("1", "show_tab('train-view')", "Train tab", "data, fit and loss curves", footer=False),
+    Command("2", "show_tab('train-setup')", "Setup tab", "data set, model, batch size, regularizers", footer=False),
+    Command("3", "show_tab('train-runs')", "Runs tab", "optimizers and their hyperparameters", footer=False),
+]
+
+
+def edited(raw: dict, path: tuple, value) -> dict:
+    """A copy of a scenario dict with one key set (None: removed, i.e. back to its default)."""
+    raw = copy.deepcopy(raw)
+    node = raw
+    for part in path[:-1]:
+        node = node.setdefault(part, {}) if isinstance(part, str) else node[part]
+    if value is None:
+        node.pop(path[-1], None)
+    else:
+        node[path[-1]] = value
+    return raw
+
+
+@dataclass
+class RunView:
+    """What the screen shows of one run, copied out of its trainer after a chunk."""
+    label: str
+    colour: tuple[str, str]         # plotext, Rich
+    epoch: int
+    epochs: int
+    train_loss: np.ndarray
+    val_loss: np.ndarray
+    train_metric: float
+    val_metric: float
+    state: str
+    fit: np.ndarray | None          # regression: y on the grid's x; classification: class per grid cell
+
+
+class TrainLab:
+    """The runs of one train scenario (built from a scenario dict) and the pictures of them."""
+
+    def __init__(self, raw: dict):
+        self.lock = threading.RLock()
+        self.generation = 0
+        self.apply(raw)
+
+    def apply(self, raw: dict) -> None:
+        """Validate a new setup (ScenarioError if bad) and restart every run on it."""
+        from .. import load_scenario
+
+        scenario = load_scenario(raw)
+        trainers = scenario.settings.make_trainers(scenario.seed)
+        with self.lock:
+            self.raw, self.scenario, self.trainers = raw, scenario, trainers
+            self.generation += 1
+            data = trainers[0].data
+            self.data = data
+            x = data.x
+            span = x.max(axis=0) - x.min(axis=0)
+            low, high = x.min(axis=0) - 0.1 * span, x.max(axis=0) + 0.1 * span
+            self.window = (low[0], high[0], low[1], high[1]) if data.features == 2 else (low[0], high[0], None, None)
+            if data.features == 1:
+                self.grid = np.linspace(low[0], high[0], 200)[:, None]
+            else:
+                gx = np.linspace(low[0], high[0], GRID[0])
+                gy = np.linspace(low[1], high[1], GRID[1])
+                self.grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+
+    def restart(self) -> None:
+        self.apply(self.raw)
+
+    @property
+    def settings(self):
+        return self.scenario.settings
+
+    @property
+    def epochs(self) -> int:
+        return max(tr.config.epochs for tr in self.trainers)
+
+    def finished(self) -> bool:
+        return all(tr.finished for tr in self.trainers)
+
+    def advance(self, epochs: int) -> None:
+        for tr in self.trainers:
+            tr.advance(epochs)
+
+    def view(self, index: int, with_fit: bool) -> RunView:
+        from ..core.train import BEST_EPOCH, EARLY_STOPPED, TRAIN_LOSS, TRAIN_METRIC, VAL_LOSS, VAL_METRIC
+
+        tr = self.trainers[index]
+        train_metric = tr.history[TRAIN_METRIC, tr.epoch - 1] if tr.epoch else math.nan
+        val_metric = tr.history[VAL_METRIC, tr.epoch - 1] if tr.epoch else math.nan
+        state = ("diverged" if tr.diverged else f"early stop, best {int(tr.progress[BEST_EPOCH])}"
+                 if tr.status == EARLY_STOPPED else "done" if tr.finished else "")
+        fit = None
+        if with_fit:
+            out = tr.predict(self.grid)
+            fit = out if tr.data.is_regression else (out > 0.5).astype(int) if out.ndim == 1 else out.argmax(axis=1)
+        return RunView(tr.label, RUN_COLOURS[index % len(RUN_COLOURS)], tr.epoch, tr.config.epochs,
+                       tr.curve(TRAIN_LOSS).copy(), tr.curve(VAL_LOSS).copy(), float(train_metric),
+                       float(val_metric), state, fit)
+
+    def snapshot(self, selected: int) -> list[RunView]:
+        """Every run's curves; fits for the selected run (all runs for regression: curves are cheap)."""
+        with self.lock:
+            regression = self.data.is_regression
+            return [self.view(i, regression or i == selected) for i in range(len(self.trainers))]
+
+    def results(self) -> dict:
+        from ..kinds.train import results_of
+
+        sc = self.scenario
+        return {"title": sc.title, "kind": "train", "seed": sc.seed, **results_of(sc.settings, self.trainers)}
+
+
+def thin(values: np.ndarray, points: int) -> tuple[list, list]:
+    """At most `points` (epoch, value) pairs of a curve, evenly spaced, the last one kept."""
+    n = values.size
+    idx = np.unique(np.linspace(0, n - 1, min(n, points)).astype(int)) if n else np.arange(0)
+    return (idx + 1).tolist(), values[idx].tolist()
+
+
+class DataPlot(PlotextPlot):
+    """The data set with the selected run's fit (regression) or decision regions (classification)."""
+
+    def __init__(self, panel: "TrainPanel", **kwargs):
+        super().__init__(**kwargs)
+        self.panel = panel
+
+    def render(self):
+        self.plt.clear_figure()
+        if self.panel.lab is not None and self.panel.views:
+            self.border_title = self.panel.draw_data(self.plt)
+        return super().render()
+
+
+class LossPlot(PlotextPlot):
+    def __init__(self, panel: "TrainPanel", **kwargs):
+        super().__init__(**kwargs)
+        self.panel = panel
+
+    def render(self):
+        self.plt.clear_figure()
+        if self.panel.views:
+            self.border_title = self.panel.draw_losses(self.plt)
+        return super().render()
+
+
+class TrainPanel(KindPanel):
+    KIND = "train"
+    BINDINGS = bindings(TRAIN_COMMANDS)
+    DEFAULT_CSS = """
+    TrainPanel { layout: vertical; }
+    TrainPanel #train-tabs { height: 1fr; }
+    TrainPanel #train-row { height: 1fr; }
+    TrainPanel #train-data { width: 1fr; }
+    TrainPanel #train-side { width: 1fr; max-width: 60; }
+    TrainPanel #train-loss { height: 1fr; }
+    TrainPanel #train-legend { height: auto; max-height: 6; padding: 0 1; }
+    TrainPanel #train-error { display: none; height: auto; padding: 0 1; background: $error 20%; }
+    TrainPanel #train-error.shown { display: block; }
+    TrainPanel .field-row { height: 1; }
+    TrainPanel .field-label { width: 16; }
+    TrainPanel .field-input { width: 18; }
+    TrainPanel .field-hint { color: $text-muted; padding-left: 1; }
+    TrainPanel .section-title { text-style: bold; color: $accent; margin-top: 1; }
+    TrainPanel .field-row Select { width: 22; }
+    TrainPanel RadioSet { height: auto; }
+    """
+
+    class Prepared(Message):
+        """A worker built the runs (compiling the kernels on a first start)."""
+
+        def __init__(self, lab: TrainLab, views: list[RunView]) -> None:
+            super().__init__()
+            self.lab = lab
+            self.views = views
+
+    class Progress(Message):
+        """A worker advanced the runs: the newest snapshot (older ones are dropped)."""
+
+        def __init__(self, generation: int, views: list[RunView]) -> None:
+            super().__init__()
+            self.generation = generation
+            self.views = views
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, TrainPanel.Progress)
+
+    class Stopped(Message):
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.lab: TrainLab | None = None
+        self.views: list[RunView] = []
+        self.selected = 0
+        self.running = False
+        self.log_loss = False
+        self.speed = DEFAULT_SPEED
+        self._dirty = False
+        self._drawn = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="train-tabs", initial="train-view"):
+            with TabPane("Train", id="train-view"):
+                with Horizontal(id="train-row"):
+                    yield DataPlot(self, id="train-data")
+                    with Vertical(id="train-side"):
+                        yield LossPlot(self, id="train-loss")
+                        yield Static(id="train-legend")
+            with TabPane("Setup", id="train-setup"):
+                yield VerticalScroll(id="train-setup-form")
+            with TabPane("Runs", id="train-runs"):
+                yield VerticalScroll(id="train-runs-form")
+        yield Static("", id="train-error")
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0 / redraw_hz(), self._tick)
+
+    # --- KindPanel --------------------------------------------------------------------------
+    def load_scenario(self, scenario) -> None:
+        self._stop()
+        self.lab = None
+        self.views = []
+        self._say("warming up the training kernels (the first start compiles them)…")
+        self._prepare(copy.deepcopy(scenario.raw) if scenario.raw else None, scenario)
+
+    def toggle_run(self) -> None:
+        if not self._ready():
+            return
+        if self.running:
+            self._stop()
+            self._say(self._summary("paused"))
+        elif self.lab.finished():
+            self._say("every run has finished: raise epochs (Setup tab) or press r")
+        else:
+            self.running = True
+            self._drive(None)
+
+    def step_once(self) -> None:
+        self.advance(1)
+
+    def reset(self) -> None:
+        if self._ready():
+            self._stop()
+            self.lab.restart()
+            self._refresh_views("reset: every run back at epoch 0")
+
+    def advance(self, steps: int) -> None:
+        if self._ready() and steps > 0:
+            self._stop()
+            self._drive(steps)
+
+    def to_scenario(self) -> dict:
+        if self.lab is None:
+            raise RuntimeError("the scenario is still loading")
+        return copy.deepcopy(self.lab.raw)
+
+    def results(self) -> dict | None:
+        return None if self.lab is None else self.lab.results()
+
+    def commands(self) -> list:
+        return TRAIN_COMMANDS
+
+    # --- workers ---------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="train-prepare", exit_on_error=False)
+    def _prepare(self, raw: dict | None, scenario) -> None:
+        lab = TrainLab(raw if raw is not None else scenario_dict(scenario))
+        lab.trainers[0].evaluate(lab.trainers[0].train_idx)      # compiles / loads the kernels off the UI thread
+        self.post_message(self.Prepared(lab, lab.snapshot(0)))
+
+    @work(thread=True, exclusive=True, group="train-run", exit_on_error=False)
+    def _drive(self, budget: int | None) -> None:
+        """Advance every run: `budget` epochs, or (None) until paused or every run has finished."""
+        worker = get_current_worker()
+        lab = self.lab
+        generation = lab.generation
+        left = budget
+        chunk = 1
+        while not worker.is_cancelled:
+            if lab.finished():
+                self.post_message(self.Stopped(self._summary("done")))
+                return
+            speed = SPEEDS[self.speed]
+            if speed:
+                chunk = max(1, round(speed / redraw_hz()))
+            step = chunk if left is None else min(chunk, left)
+            started = time.perf_counter()
+            with lab.lock:
+                if lab.generation != generation:      # the setup changed under us
+                    return
+                lab.advance(step)
+                views = lab.snapshot(self.selected)
+            elapsed = time.perf_counter() - started
+            self._drawn.clear()
+            self.post_message(self.Progress(generation, views))
+            if left is not None:
+                left -= step
+                if left <= 0:
+                    self.post_message(self.Stopped(self._summary("paused")))
+                    return
+            if speed:
+                time.sleep(max(0.0, step / speed - elapsed))
+            elif elapsed < CHUNK_SECONDS / 2:
+                chunk = max(chunk + 1, min(chunk * 4, int(chunk * CHUNK_SECONDS / max(elapsed, 1e-6))))
+            self._drawn.wait(0.5)                         # never far ahead of the screen
+
+    def _stop(self) -> None:
+        self.workers.cancel_group(self, "train-run")
+        self.running = False
+        self._drawn.set()
+
+    # --- messages --------------------------------------------------------------------------
+    async def on_train_panel_prepared(self, message: Prepared) -> None:
+        self.lab = message.lab
+        self.views = message.views
+        self.selected = 0
+        await self._rebuild_forms()
+        self._changed(self._summary("ready: space trains, n runs one epoch, r resets"))
+
+    def on_train_panel_progress(self, message: Progress) -> None:
+        if self.lab is not None and message.generation == self.lab.generation:
+            self.views = message.views
+            self._dirty = True
+
+    def on_train_panel_stopped(self, message: Stopped) -> None:
+        self.running = False
+        self._dirty = True
+        self._say(message.reason)
+
+    def _tick(self) -> None:
+        """The redraw timer: only when a new snapshot came, only the tab in view."""
+        if not self._dirty or self.lab is None:
+            return
+        self._dirty = False
+        if self.query_one("#train-tabs", TabbedContent).active == "train-view":
+            self.query_one("#train-data").refresh()
+            self.query_one("#train-loss").refresh()
+            self._update_legend()
+        if self.running:
+            self._say(self._summary("running"))
+        self._drawn.set()
+
+    def _refresh_views(self, status: str) -> None:
+        self.views = self.lab.snapshot(self.selected)
+        self._changed(status)
+
+    def _changed(self, status: str) -> None:
+        self._dirty = True
+        self._drawn.set()
+        self._say(status)
+
+    def _say(self, text: str) -> None:
+        self.post_message(PanelStatus(text))
+
+    def _ready(self) -> bool:
+        if self.lab is None:
+            self._say("still warming up: one moment…")
+            return False
+        return True
+
+    def _summary(self, state: str) -> str:
+        if self.lab is None or not self.views:
+            return state
+        epoch = max(v.epoch for v in self.views)
+        speed = SPEEDS[self.speed]
+        pace = f"{speed} epochs/s" if speed else "full speed"
+        return f"{state}: epoch {epoch}/{self.lab.epochs} ({pace}; +/- to change)"
+
+    # --- drawing ---------------------------------------------------------------------------
+    def draw_data(self, plt) -> str:
+        lab, view = self.lab, self.views[min(self.selected, len(self.views) - 1)]
+        data = lab.data
+        x0, x1, y0, y1 = lab.window
+        train, val = lab.trainers[0].train_idx, lab.trainers[0].val_idx
+        if data.is_regression:
+            grid = lab.grid[:, 0].tolist()
+            plt.plot(grid, data.truth(lab.grid[:, 0]).tolist(), marker="braille", color="gray")
+            plt.scatter(data.x[train, 0].tolist(), data.y[train].tolist(), marker="•", color="white")
+            plt.scatter(data.x[val, 0].tolist(), data.y[val].tolist(), marker="○", color="gray+")
+            for v in self.views:
+                if v.fit is not None and np.all(np.isfinite(v.fit)):
+                    lo, hi = float(data.y.min()), float(data.y.max())
+                    pad = 0.5 * (hi - lo)
+                    plt.plot(grid, np.clip(v.fit, lo - pad, hi + pad).tolist(), marker="braille", color=v.colour[0])
+            plt.xlim(x0, x1)
+            return f"{data.name}: {len(train)} train •, {len(val)} val ○, truth gray"
+        if view.fit is not None:
+            for k in range(data.n_classes):
+                cells = lab.grid[view.fit == k]
+                if cells.size:
+                    plt.scatter(cells[:, 0].tolist(), cells[:, 1].tolist(), marker="·",
+                                color=CLASS_COLOURS[k % len(CLASS_COLOURS)])
+        for k in range(data.n_classes):
+            colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
+            for idx, mark in ((train, "●"), (val, "○")):
+                pts = idx[data.y[idx] == k]
+                plt.scatter(data.x[pts, 0].tolist(), data.x[pts, 1].tolist(), marker=mark, color=colour)
+        plt.xlim(x0, x1)
+        plt.ylim(y0, y1)
+        return f"{data.name}: {view.label} regions; ● train, ○ val"
+
+    def draw_losses(self, plt) -> str:
+        view = self.views[min(self.selected, len(self.views) - 1)]
+        if view.epoch == 0:
+            return "loss: press space or n"
+        for curve, colour in ((view.train_loss, "blue+"), (view.val_loss, "orange+")):
+            values = curve[np.isfinite(curve)]
+            if values.size:
+                xs, ys = thin(values, CURVE_POINTS)
+                if self.log_loss:
+                    ys = [max(y, 1e-12) for y in ys]
+                plt.plot(xs, ys, marker="braille", color=colour)
+        if self.log_loss:
+            plt.yscale("log")
+        plt.xlim(1, max(view.epochs, 2))
+        gap = view.val_loss[-1] - view.train_loss[-1] if view.val_loss.size and view.train_loss.size else math.nan
+        return f"{view.label}: train (blue) / val (orange), gap {gap:.3g}"
+
+    def _update_legend(self) -> None:
+        from ..output import fmt
+
+        metric = "R²" if self.lab.data.is_regression else "acc"
+        text = Text()
+        for i, v in enumerate(self.views):
+            if i:
+                text.append("\n")
+            last_t = v.train_loss[-1] if v.train_loss.size else math.nan
+            last_v = v.val_loss[-1] if v.val_loss.size else math.nan
+            text.append("▶ " if i == self.selected else "  ")
+            text.append("● ", style=v.colour[1])
+            text.append(f"{v.label[:18]:<18} {v.epoch:>5} tr {fmt(last_t):>8.8} va {fmt(last_v):>8.8} "
+                        f"{metric} {fmt(v.val_metric):>6.6} {v.state}")
+        legend = self.query_one("#train-legend", Static)
+        legend.update(text)
+
+    # --- forms -----------------------------------------------------------------------------
+    async def _rebuild_forms(self) -> None:
+        await self._rebuild_setup()
+        await self._rebuild_runs()
+
+    async def _rebuild_setup(self) -> None:
+        from ..core.datasets import DATASETS, MULTICLASS
+        from ..core.models import ACTIVATIONS, INITS, MODELS
+        from ..core.train import AUGMENTS
+
+        raw = self.lab.raw
+        data, model, train, reg = (raw.get(k, {}) for k in ("data", "model", "train", "regularize"))
+        batch = train.get("batch_size", 0)
+        mode = 0 if batch == 0 else 1 if batch == 1 else 2
+        rows = [Label("Data set", classes="section-title"),
+                select_row("data set", "train-data-name", DATASETS, data.get("name")),
+                field_row("n", ("data", "n"), data.get("n"), 200, "points in all"),
+                field_row("noise", ("data", "noise"), data.get("noise"), 0.1),
+                field_row("split", ("data", "split"), data.get("split"), [0.6, 0.2, 0.2], "train, val, test")]
+        if data.get("name") in MULTICLASS:
+            rows.append(field_row("classes", ("data", "classes"), data.get("classes"), None, "spirals / blobs"))
+        rows += [Label("Model", classes="section-title"),
+                 select_row("model", "train-model-name", MODELS, model.get("name")),
+                 field_row("hidden", ("model", "hidden"), model.get("hidden"), [16], "mlp layer widths"),
+                 select_row("activation", "train-activation", ACTIVATIONS, model.get("activation", "tanh")),
+                 field_row("degree", ("model", "degree"), model.get("degree"), 3, "poly"),
+                 field_row("init", ("model", "init"), model.get("init"), "xavier", " | ".join(INITS)),
+                 Label("Batch size", classes="section-title"),
+                 RadioSet(RadioButton("full batch", value=mode == 0), RadioButton("SGD (1 example)", value=mode == 1),
+                          RadioButton("mini-batch", value=mode == 2), id="train-batch-mode", compact=True),
+                 field_row("batch size", ("train", "batch_size"), batch if mode == 2 else None, 0,
+                           "0 = full, 1 = SGD; a list compares"),
+                 field_row("drop last", ("train", "drop_last"), train.get("drop_last"), False),
+                 field_row("epochs", ("train", "epochs"), train.get("epochs"), 100),
+                 field_row("sharpness", ("train", "sharpness"), train.get("sharpness"), 0.0, "probe radius, 0 = off"),
+                 field_row("seed", ("seed",), raw.get("seed"), 0),
+                 Label("Regularizers (a list of values compares them, one run each)", classes="section-title")]
+        for key, default, hint in (
+                ("l2", 0.0, "(l2/2)·Σw²"), ("l1", 0.0, "l1·Σ|w|"), ("dropout", 0.0, "mlp, inverted"),
+                ("batchnorm", False, "mlp hidden layers"), ("input_noise", 0.0, "std on inputs"),
+                ("weight_noise", 0.0, "std on weights"), ("label_smoothing", 0.0, "classification"),
+                ("mixup", 0.0, "Beta(α, α)"), ("augment", "none", " | ".join(AUGMENTS)),
+                ("early_stopping", 0, "patience, 0 = off")):
+            rows.append(field_row(key.replace("_", " "), ("regularize", key), reg.get(key), default, hint))
+        form = self.query_one("#train-setup-form", VerticalScroll)
+        await form.remove_children()
+        await form.mount_all(rows)
+
+    async def _rebuild_runs(self) -> None:
+        from ..core.optim import OPTIMIZERS
+
+        rows = [Label("a: add a run, d: remove the selected one, s: select; Enter applies an edit.",
+                      classes="field-hint")]
+        for i, entry in enumerate(self.lab.raw["optimizers"]):
+            spec = OPTIMIZERS[entry["name"]]
+            rows += [Label(f"run {i + 1}: {entry.get('label', entry['name'])} — {spec.summary}", classes="section-title"),
+                     select_row("optimizer", f"train-opt-{i}", OPTIMIZER_NAMES, entry["name"]),
+                     field_row("label", ("optimizers", i, "label"), entry.get("label"), entry["name"])]
+            rows += [field_row(h.name, ("optimizers", i, h.name), entry.get(h.name), h.default, h.help)
+                     for h in spec.hypers]
+        form = self.query_one("#train-runs-form", VerticalScroll)
+        await form.remove_children()
+        await form.mount_all(rows)
+
+    # --- edits -----------------------------------------------------------------------------
+    async def _edit(self, raw: dict, what: str, rebuild: bool = False) -> bool:
+        """Apply a new setup through the scenario validator; a bad one shows its one-line error."""
+        from ..scenario.fields import ScenarioError
+
+        error = self.query_one("#train-error", Static)
+        self._stop()
+        try:
+            self.lab.apply(raw)
+        except ScenarioError as err:
+            error.update(f"[b red]✗[/] {str(err).removeprefix('<dict>: ')}")
+            error.add_class("shown")
+            return False
+        error.update("")
+        error.remove_class("shown")
+        self.selected = min(self.selected, len(self.lab.trainers) - 1)
+        if rebuild:
+            await self._rebuild_forms()
+        self._refresh_views(f"{what}: every run restarted")
+        return True
+
+    async def _apply_input(self, field: FieldInput) -> None:
+        from .surface_model import parse_value
+
+        if self.lab is None or field.value == field.applied:
+            return
+        value = parse_value(field.value) if field.value.strip() else None
+        if field.path in (("model", "hidden"), ("data", "split")) and value is not None and not isinstance(value, list):
+            value = [value]                     # one number is a one-element list here
+        if await self._edit(edited(self.lab.raw, field.path, value), f"{'.'.join(map(str, field.path))} set",
+                            rebuild=field.path[0] == "optimizers" and field.path[-1] == "label"):
+            field.applied = field.value
+            field.remove_class("-invalid")
+        else:
+            field.add_class("-invalid")
+
+    @on(Input.Submitted, "FieldInput")
+    async def _input_submitted(self, event: Input.Submitted) -> None:
+        await self._apply_input(event.input)
+
+    @on(Input.Blurred, "FieldInput")
+    async def _input_blurred(self, event: Input.Blurred) -> None:
+        await self._apply_input(event.input)
+
+    @on(Select.Changed)
+    async def _select_changed(self, event: Select.Changed) -> None:
+        if self.lab is None or not isinstance(event.value, str):
+            return
+        raw = self.lab.raw
+        name = event.select.id or ""
+        if name == "train-data-name" and event.value != raw["data"].get("name"):
+            await self._edit(switch_data(raw, event.value), f"data set {event.value}", rebuild=True)
+        elif name == "train-model-name" and event.value != raw["model"].get("name"):
+            await self._edit(edited(raw, ("model", "name"), event.value), f"model {event.value}", rebuild=True)
+        elif name == "train-activation" and event.value != raw["model"].get("activation", "tanh"):
+            await self._edit(edited(raw, ("model", "activation"), event.value), f"activation {event.value}")
+        elif name.startswith("train-opt-"):
+            i = int(name.removeprefix("train-opt-"))
+            if event.value != raw["optimizers"][i]["name"]:
+                await self._edit(switch_optimizer(raw, i, event.value), f"run {i + 1}: {event.value}", rebuild=True)
+
+    @on(RadioSet.Changed, "#train-batch-mode")
+    async def _batch_changed(self, event: RadioSet.Changed) -> None:
+        if self.lab is None:
+            return
+        current = self.lab.raw.get("train", {}).get("batch_size", 0)
+        mini = current if isinstance(current, int) and current > 1 else min(32, self.lab.settings.data.sizes[0])
+        size = [0, 1, mini][event.index]
+        if size != current:
+            await self._edit(edited(self.lab.raw, ("train", "batch_size"), size),
+                             f"batch size {size or 'full'}", rebuild=True)
+
+    @on(TabbedContent.TabActivated, "#train-tabs")
+    def _tab_shown(self) -> None:
+        self._dirty = True
+
+    # --- actions ---------------------------------------------------------------------------
+    def action_select_next(self) -> None:
+        if self._ready():
+            self.selected = (self.selected + 1) % len(self.lab.trainers)
+            self._refresh_views(f"showing {self.lab.trainers[self.selected].label}")
+
+    def action_toggle_log(self) -> None:
+        self.log_loss = not self.log_loss
+        self._changed("loss plot: " + ("log scale" if self.log_loss else "linear scale"))
+
+    async def action_add_run(self) -> None:
+        if self._ready() and len(self.lab.raw["optimizers"]) < MAX_RUNS:
+            raw = copy.deepcopy(self.lab.raw)
+            raw["optimizers"].append({"name": "adam", "lr": 0.01})
+            await self._edit(raw, "run added", rebuild=True)
+
+    async def action_remove_run(self) -> None:
+        if not self._ready():
+            return
+        runs = self.lab.raw["optimizers"]
+        if len(runs) <= 1:
+            self._say("the last run stays")
+            return
+        raw = copy.deepcopy(self.lab.raw)
+        del raw["optimizers"][min(self.selected, len(runs) - 1) % len(runs)]
+        await self._edit(raw, "run removed", rebuild=True)
+
+    def action_faster(self) -> None:
+        self.speed = min(self.speed + 1, len(SPEEDS) - 1)
+        self._say(self._summary("running" if self.running else "paused"))
+
+    def action_slower(self) -> None:
+        self.speed = max(self.speed - 1, 0)
+        self._say(self._summary("running" if self.running else "paused"))
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#train-tabs", TabbedContent).active = tab
+
+
+def select_row(label: str, widget_id: str, choices, value) -> Horizontal:
+    return Horizontal(Label(label, classes="field-label"),
+                      Select([(c, c) for c in choices], value=value if value in choices else Select.BLANK,
+                             allow_blank=value not in choices, id=widget_id, compact=True), classes="field-row")
+
+
+def switch_data(raw: dict, name: str) -> dict:
+    """Another data set, with the model switched where the old one no longer fits (regression <-> classes)."""
+    from ..core.datasets import MULTICLASS, REGRESSION
+
+    raw = edited(raw, ("data", "name"), name)
+    if name not in MULTICLASS:
+        raw["data"].pop("classes", None)
+    model = raw.setdefault("model", {})
+    regression_model = model.get("name") in ("linear", "poly")
+    if (name in REGRESSION) != regression_model and model.get("name") != "mlp":
+        model["name"] = "mlp"
+    if name in REGRESSION:
+        raw.get("regularize", {}).pop("label_smoothing", None)
+    return raw
+
+
+def switch_optimizer(raw: dict, index: int, name: str) -> dict:
+    """Run `index` with another optimizer: its label kept, the learning rate kept, other keys dropped."""
+    raw = copy.deepcopy(raw)
+    old = raw["optimizers"][index]
+    entry = {"name": name, **{k: old[k] for k in ("label", "lr") if k in old}}
+    raw["optimizers"][index] = entry
+    return raw
+
+
+def scenario_dict(scenario) -> dict:
+    """A scenario given as a parsed object without its source dict: rebuilt from its settings."""
+    st = scenario.settings
+    base = st.variants[0]
+    config = base.config
+    return {"title": scenario.title, "description": scenario.description, "kind": "train", "seed": scenario.seed,
+            "data": st.data.to_dict(), "model": base.model.to_dict(),
+            "train": {"epochs": config.epochs, "batch_size": config.batch_size, "drop_last": config.drop_last},
+            "optimizers": [{"name": o.name, "label": o.label, **o.hyperparams} for o in st.optimizers]}
