@@ -89,6 +89,9 @@ async def test_bad_edit_shows_one_line_and_keeps_the_setup():
         await panel._apply_input(field)
         assert panel.lab.raw["regularize"]["dropout"] == 0.2
         assert panel.lab.trainers[0].config.dropout == 0.2
+        app.query_one("#train-activation").value = "relu"
+        await wait_for(pilot, lambda: panel.lab.raw["model"].get("activation") == "relu")
+        assert panel.lab.trainers[0].model.activation == "relu"
 
 
 async def test_switching_to_a_regression_set_switches_the_model_where_needed():

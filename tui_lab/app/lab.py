@@ -7,6 +7,7 @@ handed to their panel when ready, and each panel warms up its kernels in its own
 
 from __future__ import annotations
 
+import asyncio
 import time
 from functools import partial
 from pathlib import Path
@@ -104,6 +105,15 @@ class LabApp(App):
         self._fit(self.size.width, self.size.height)
         self.call_after_refresh(self._first_frame)
         self.load(self.source, True)
+
+    def pop_screen(self):
+        """Never pop the main screen: a fast typist can close a dialog twice (Textual's command
+        palette, for one, reacts to a second Enter while it is closing)."""
+        if len(self.screen_stack) <= 1:
+            from textual.await_complete import AwaitComplete
+
+            return AwaitComplete(asyncio.sleep(0))
+        return super().pop_screen()
 
     def _first_frame(self) -> None:
         self.first_frame_at = time.perf_counter()
@@ -244,6 +254,11 @@ class LabApp(App):
         self.notify(f"{type(err).__name__}: {err}", title="error", severity="error", timeout=8)
         self.set_status(f"error: {err}")
 
+    def report_problem(self, text: str) -> None:
+        """A user's request that cannot be done (a bad path, a bad value): said, not counted as a fault."""
+        self.notify(text, title="not done", severity="warning", timeout=8)
+        self.set_status(text)
+
     def set_status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)
 
@@ -366,11 +381,24 @@ class LabApp(App):
             return
         try:
             load_scenario(data)                      # never save a file the lab would refuse to open
-            write_atomic(target, tomli_w.dumps(without_none(data)))
-        except (ScenarioError, OSError, TypeError, ValueError) as err:
+            text = tomli_w.dumps(without_none(data))
+        except (ScenarioError, TypeError, ValueError) as err:
             self.report_error(err)
             return
+        if not self._write(target, text):
+            return
         self.set_status(f"saved {target}: open it with  tui-lab {target}")
+
+    def _write(self, target: Path, text: str) -> bool:
+        """Write a file atomically; a path that cannot be written is the user's to fix, not a fault."""
+        from ..output import write_atomic
+
+        try:
+            write_atomic(target, text)
+        except OSError as err:
+            self.report_problem(f"cannot write {target}: {err.strerror or err}")
+            return False
+        return True
 
     def action_export_json(self) -> None:
         if self.call_panel_ready():
@@ -390,7 +418,7 @@ class LabApp(App):
     def _export(self, form: str, target: Path) -> None:
         """Results can take a moment (they are recomputed exactly), so they are written off the UI thread."""
         from ..kinds import KINDS
-        from ..output import csv_text, to_json, write_atomic
+        from ..output import csv_text, to_json
 
         panel = self.current_panel()
         result = panel.results() if panel is not None else None
@@ -398,30 +426,29 @@ class LabApp(App):
             self.call_from_thread(self.set_status, "nothing to export yet: run something first")
             return
         if form == "json":
-            write_atomic(target, to_json(result) + "\n")
-            self.call_from_thread(self.set_status, f"exported {target}")
+            if self.call_from_thread(self._write, target, to_json(result) + "\n"):
+                self.call_from_thread(self.set_status, f"exported {target}")
             return
         tables = KINDS[panel.KIND].csv_tables(result)
-        target.mkdir(parents=True, exist_ok=True)
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            self.call_from_thread(self.report_problem, f"cannot make the folder {target}: {err.strerror or err}")
+            return
         taken = [name for name in tables if (target / name).exists()]
         if taken:
             self.call_from_thread(self.set_status, f"not exported: {target} already holds {', '.join(taken)}"
                                   " (choose an empty folder)")
             return
         for name, rows in tables.items():
-            write_atomic(target / name, csv_text(rows))
+            if not self.call_from_thread(self._write, target / name, csv_text(rows)):
+                return
         self.call_from_thread(self.set_status, f"exported {len(tables)} CSV file(s) into {target}")
 
     def action_screenshot(self) -> None:
         def save(target: Path) -> None:
-            from ..output import write_atomic
-
-            try:
-                write_atomic(target, self.export_screenshot())
-            except OSError as err:
-                self.report_error(err)
-                return
-            self.set_status(f"screenshot saved: {target}")
+            if self._write(target, self.export_screenshot()):
+                self.set_status(f"screenshot saved: {target}")
         self.ask_path("Save an SVG screenshot", f"{self._file_stem()}.svg", save)
 
 

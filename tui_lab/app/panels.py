@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .conv_panel import ConvPanel
 from .panel import KindPanel
 from .surface_panel import SurfacePanel
 from .train_panel import TrainPanel
@@ -11,4 +12,5 @@ PANELS: dict[str, type[KindPanel]] = {
     "surface": SurfacePanel,
     "train": TrainPanel,
     "validate": ValidatePanel,
+    "conv": ConvPanel,
 }

@@ -17,7 +17,23 @@ from textual.widgets.option_list import Option
 from .commands import Command, key_label
 
 
-class HelpScreen(ModalScreen[None]):
+class Dialog(ModalScreen):
+    """A modal that answers once: a second key arriving before it has closed is ignored
+    (otherwise it would close the screen underneath)."""
+
+    def dismiss(self, result=None):
+        if self.is_current and not getattr(self, "_answered", False):
+            self._answered = True
+            return super().dismiss(result)
+        return None
+
+    async def action_dismiss(self, result=None) -> None:
+        if self.is_current:
+            await self._flush_next_callbacks()
+            self.dismiss(result)
+
+
+class HelpScreen(Dialog):
     """Every key of the lab: the app's, then the panel in view's."""
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
@@ -51,7 +67,7 @@ def scenario_heading(path: Path) -> tuple[str, str]:
         return "?", "(unreadable)"
 
 
-class BrowserScreen(ModalScreen[str | None]):
+class BrowserScreen(Dialog):
     """Shipped scenarios in course order under their section headings, or a file path."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
@@ -93,7 +109,7 @@ class BrowserScreen(ModalScreen[str | None]):
             self.dismiss(event.value.strip())
 
 
-class PromptScreen(ModalScreen[str | None]):
+class PromptScreen(Dialog):
     """Ask for a path (or any one-line answer), with a proposed default."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
@@ -113,7 +129,7 @@ class PromptScreen(ModalScreen[str | None]):
         self.dismiss(event.value.strip() or None)
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Dialog):
     """A yes / no question (y / n, Enter = no)."""
 
     BINDINGS = [Binding("y", "dismiss(True)", "Yes"), Binding("n,escape,enter", "dismiss(False)", "No")]

@@ -278,14 +278,12 @@ class SurfacePanel(KindPanel):
             self._drawn.wait(0.5)                        # backpressure: never far ahead of the screen
 
     @work(thread=True, exclusive=True, group="surface-sweep", exit_on_error=False)
-    def _sweep(self, index: int, axis_a: str, axis_b: str, side_a: int, side_b: int) -> None:
-        from .surface_model import sweep_axis
+    def _sweep(self, run, steps: int, axis_a: str, axis_b: str, side_a: int, side_b: int) -> None:
+        """The stability map of one run's setup (sweep() reads the run's settings, never its state)."""
         from ..core.surface_run import sweep
+        from .surface_model import sweep_axis
 
-        with self.race.lock:
-            run = self.race.lanes[index].run
         values_a, values_b = sweep_axis(run.optimizer, axis_a, side_a), sweep_axis(run.optimizer, axis_b, side_b)
-        steps = self.race.settings.steps
         result = sweep(run, axis_a, values_a, axis_b, values_b, steps)
         result["steps"] = steps
         result["label"] = run.optimizer.label
@@ -622,7 +620,8 @@ class SurfacePanel(KindPanel):
         self.query_one("#surface-tabs", TabbedContent).active = "sweep"
         self.query_one("#heatmap", Static).update(f"computing {a} × {b} on all cores "
                                                   "(the first sweep compiles its kernel)…")
-        self._sweep(self.selected, a, b, 24, 12)
+        lane = self.race.lanes[min(self.selected, len(self.race.lanes) - 1)]
+        self._sweep(lane.run, self.race.settings.steps, a, b, 24, 12)
 
     async def move_start(self, dx: int, dy: int) -> None:
         """Arrow keys on the plot: nudge the start point by 1/40 of the window; every run restarts."""

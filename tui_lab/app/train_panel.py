@@ -10,6 +10,7 @@ snapshot (curves, fit) posted as a message, and the plots redraw on a timer from
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import math
 import threading
@@ -40,7 +41,8 @@ RUN_COLOURS = (("blue+", "bright_blue"), ("orange+", "orange1"), ("green+", "bri
                ("magenta+", "bright_magenta"), ("cyan+", "bright_cyan"), ("red+", "bright_red"),
                ("yellow+", "bright_yellow"), ("white", "white"))
 CLASS_COLOURS = ("blue+", "red+", "green+", "orange+", "magenta+", "cyan+", "yellow+", "white", "gray+", "blue")
-MAX_RUNS = 8
+MAX_RUNS = 16
+LEGEND_LINES = 5                              # runs listed under the loss plot at once
 
 TRAIN_COMMANDS = [
     Command("s", "select_next", "Next run", "show the next run's fit and loss curves"),
@@ -160,6 +162,13 @@ class TrainLab:
         return {"title": sc.title, "kind": "train", "seed": sc.seed, **results_of(sc.settings, self.trainers)}
 
 
+def fmt3(value: float) -> str:
+    """A number in at most 6 characters, for the legend."""
+    if not math.isfinite(value):
+        return "-"
+    return f"{value:.3g}" if abs(value) < 1e4 else f"{value:.0e}"
+
+
 def thin(values: np.ndarray, points: int) -> tuple[list, list]:
     """At most `points` (epoch, value) pairs of a curve, evenly spaced, the last one kept."""
     n = values.size
@@ -177,7 +186,7 @@ class DataPlot(PlotextPlot):
     def render(self):
         self.plt.clear_figure()
         if self.panel.lab is not None and self.panel.views:
-            self.border_title = self.panel.draw_data(self.plt)
+            self.plt.title(self.panel.draw_data(self.plt))
         return super().render()
 
 
@@ -189,7 +198,7 @@ class LossPlot(PlotextPlot):
     def render(self):
         self.plt.clear_figure()
         if self.panel.views:
-            self.border_title = self.panel.draw_losses(self.plt)
+            self.plt.title(self.panel.draw_losses(self.plt))
         return super().render()
 
 
@@ -203,7 +212,7 @@ class TrainPanel(KindPanel):
     TrainPanel #train-data { width: 1fr; }
     TrainPanel #train-side { width: 1fr; max-width: 60; }
     TrainPanel #train-loss { height: 1fr; }
-    TrainPanel #train-legend { height: auto; max-height: 6; padding: 0 1; }
+    TrainPanel #train-legend { height: auto; }
     TrainPanel #train-error { display: none; height: auto; padding: 0 1; background: $error 20%; }
     TrainPanel #train-error.shown { display: block; }
     TrainPanel .field-row { height: 1; }
@@ -249,6 +258,7 @@ class TrainPanel(KindPanel):
         self.speed = DEFAULT_SPEED
         self._dirty = False
         self._drawn = threading.Event()
+        self._forms_lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="train-tabs", initial="train-view"):
@@ -434,7 +444,7 @@ class TrainPanel(KindPanel):
                     pad = 0.5 * (hi - lo)
                     plt.plot(grid, np.clip(v.fit, lo - pad, hi + pad).tolist(), marker="braille", color=v.colour[0])
             plt.xlim(x0, x1)
-            return f"{data.name}: {len(train)} train •, {len(val)} val ○, truth gray"
+            return f"{data.name}: • train ○ val, gray truth"
         if view.fit is not None:
             for k in range(data.n_classes):
                 cells = lab.grid[view.fit == k]
@@ -448,7 +458,7 @@ class TrainPanel(KindPanel):
                 plt.scatter(data.x[pts, 0].tolist(), data.x[pts, 1].tolist(), marker=mark, color=colour)
         plt.xlim(x0, x1)
         plt.ylim(y0, y1)
-        return f"{data.name}: {view.label} regions; ● train, ○ val"
+        return f"{data.name}: ● train ○ val"
 
     def draw_losses(self, plt) -> str:
         view = self.views[min(self.selected, len(self.views) - 1)]
@@ -465,29 +475,34 @@ class TrainPanel(KindPanel):
             plt.yscale("log")
         plt.xlim(1, max(view.epochs, 2))
         gap = view.val_loss[-1] - view.train_loss[-1] if view.val_loss.size and view.train_loss.size else math.nan
-        return f"{view.label}: train (blue) / val (orange), gap {gap:.3g}"
+        return f"blue train, orange val, gap {fmt3(gap)}"
 
     def _update_legend(self) -> None:
-        from ..output import fmt
-
+        """One line per run, narrow enough for half of an 80-column screen; ▶ marks the run shown.
+        Many runs: the lines around the shown one (s walks through them)."""
+        views = self.views
+        heads = {v.label.partition(" ")[0] for v in views}
+        common = len(heads) == 1 and all(" " in v.label for v in views)   # e.g. "adam l2=0.003": drop "adam"
+        first = max(0, min(self.selected - LEGEND_LINES // 2, len(views) - LEGEND_LINES))
         metric = "R²" if self.lab.data.is_regression else "acc"
-        text = Text()
-        for i, v in enumerate(self.views):
-            if i:
-                text.append("\n")
+        text = Text(f"   {'run':<10} {'epoch':>4} {'train':>6} {'val':>6} {metric:>5}", style="bold")
+        for i in range(first, min(first + LEGEND_LINES, len(views))):
+            v = views[i]
+            label = v.label.partition(" ")[2] if common else v.label
             last_t = v.train_loss[-1] if v.train_loss.size else math.nan
             last_v = v.val_loss[-1] if v.val_loss.size else math.nan
-            text.append("▶ " if i == self.selected else "  ")
-            text.append("● ", style=v.colour[1])
-            text.append(f"{v.label[:18]:<18} {v.epoch:>5} tr {fmt(last_t):>8.8} va {fmt(last_v):>8.8} "
-                        f"{metric} {fmt(v.val_metric):>6.6} {v.state}")
-        legend = self.query_one("#train-legend", Static)
-        legend.update(text)
+            text.append("\n▶" if i == self.selected else "\n ")
+            text.append("●", style=v.colour[1])
+            text.append(f" {label:<10.10} {v.epoch:>4} {fmt3(last_t):>6} {fmt3(last_v):>6} {fmt3(v.val_metric):>5}")
+            if v.state:
+                text.append(f" {v.state}", style="italic")
+        self.query_one("#train-legend", Static).update(text)
 
     # --- forms -----------------------------------------------------------------------------
     async def _rebuild_forms(self) -> None:
-        await self._rebuild_setup()
-        await self._rebuild_runs()
+        async with self._forms_lock:     # one rebuild at a time: a form must be mounted before it is replaced
+            await self._rebuild_setup()
+            await self._rebuild_runs()
 
     async def _rebuild_setup(self) -> None:
         from ..core.datasets import DATASETS, MULTICLASS
@@ -592,22 +607,23 @@ class TrainPanel(KindPanel):
     async def _input_blurred(self, event: Input.Blurred) -> None:
         await self._apply_input(event.input)
 
-    @on(Select.Changed)
+    @on(Select.Changed, "ChoiceSelect")
     async def _select_changed(self, event: Select.Changed) -> None:
-        if self.lab is None or not isinstance(event.value, str):
+        select = event.select
+        if self.lab is None or not isinstance(event.value, str) or event.value == select.applied:
             return
-        raw = self.lab.raw
-        name = event.select.id or ""
-        if name == "train-data-name" and event.value != raw["data"].get("name"):
-            await self._edit(switch_data(raw, event.value), f"data set {event.value}", rebuild=True)
-        elif name == "train-model-name" and event.value != raw["model"].get("name"):
-            await self._edit(edited(raw, ("model", "name"), event.value), f"model {event.value}", rebuild=True)
-        elif name == "train-activation" and event.value != raw["model"].get("activation", "tanh"):
-            await self._edit(edited(raw, ("model", "activation"), event.value), f"activation {event.value}")
-        elif name.startswith("train-opt-"):
+        raw, value, name = self.lab.raw, event.value, select.id or ""
+        if name == "train-data-name":
+            applied = await self._edit(switch_data(raw, value), f"data set {value}", rebuild=True)
+        elif name == "train-model-name":
+            applied = await self._edit(edited(raw, ("model", "name"), value), f"model {value}", rebuild=True)
+        elif name == "train-activation":
+            applied = await self._edit(edited(raw, ("model", "activation"), value), f"activation {value}")
+        else:
             i = int(name.removeprefix("train-opt-"))
-            if event.value != raw["optimizers"][i]["name"]:
-                await self._edit(switch_optimizer(raw, i, event.value), f"run {i + 1}: {event.value}", rebuild=True)
+            applied = await self._edit(switch_optimizer(raw, i, value), f"run {i + 1}: {value}", rebuild=True)
+        if applied:
+            select.applied = value
 
     @on(RadioSet.Changed, "#train-batch-mode")
     async def _batch_changed(self, event: RadioSet.Changed) -> None:
@@ -663,10 +679,19 @@ class TrainPanel(KindPanel):
         self.query_one("#train-tabs", TabbedContent).active = tab
 
 
+class ChoiceSelect(Select):
+    """A drop-down bound to one choice of the scenario; `applied` is the value the runs use, so the
+    Changed event a Select posts when it is mounted is not taken for an edit."""
+
+    def __init__(self, choices, value, **kwargs):
+        super().__init__([(c, c) for c in choices], value=value if value in choices else Select.BLANK,
+                         allow_blank=value not in choices, compact=True, **kwargs)
+        self.applied = value
+
+
 def select_row(label: str, widget_id: str, choices, value) -> Horizontal:
-    return Horizontal(Label(label, classes="field-label"),
-                      Select([(c, c) for c in choices], value=value if value in choices else Select.BLANK,
-                             allow_blank=value not in choices, id=widget_id, compact=True), classes="field-row")
+    return Horizontal(Label(label, classes="field-label"), ChoiceSelect(choices, value, id=widget_id),
+                      classes="field-row")
 
 
 def switch_data(raw: dict, name: str) -> dict:

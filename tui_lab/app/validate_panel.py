@@ -26,13 +26,13 @@ from .panel import KindPanel, PanelStatus
 
 PLAY_SECONDS = 6.0          # `space` plays any experiment through in about this long
 TICK_SECONDS = 0.1
-LOG_SPAN = 30.0             # loss curves switch to a log axis when they span more than this factor
+LOG_SPAN = 30.0             # loss plots switch to a log axis when the losses span more than this factor
 
 VALIDATE_COMMANDS = [
     Command("m", "next_method", "Method", "switch to the next validation method (same data and model)"),
 ]
 
-FOLD_MARKS = {0: ("·", "dim"), 1: ("█", "dodger_blue2"), 2: ("█", "orange1"), 3: ("▒", "red")}
+FOLD_MARKS = {0: ("·", "dim"), 1: ("█", "dodger_blue2"), 2: ("░", "orange1"), 3: ("×", "red")}
 TITLES = {
     "kfold": "k-fold cross-validation", "loo": "leave-one-out cross-validation",
     "timeseries": "forward-chaining (time series) validation", "capacity": "capacity: under- and overfitting",
@@ -41,11 +41,24 @@ TITLES = {
 }
 
 
-def loss_axis(plt, values) -> None:
-    """Log axis when the losses span orders of magnitude (an overfit fold can be 1e6 times worse)."""
-    finite = [v for v in values if v is not None and math.isfinite(v) and v > 0]
-    if finite and max(finite) / min(finite) > LOG_SPAN:
-        plt.yscale("log")
+class LossAxis:
+    """Losses as plotted: their log10, with 1eK tick labels, when they span orders of magnitude
+    (an overfit fold can be a million times worse than the rest), else as they are. Built from
+    every row of the experiment, so the axis holds still while the rows are revealed."""
+
+    def __init__(self, values):
+        finite = [v for v in values if math.isfinite(v) and v > 0]
+        self.low, self.high = (min(finite), max(finite)) if finite else (1.0, 1.0)
+        self.log = self.high / self.low > LOG_SPAN
+
+    def __call__(self, values) -> list[float]:
+        return [math.log10(max(v, 1e-300)) for v in values] if self.log else list(values)
+
+    def ticks(self, plt) -> None:
+        if self.log:
+            first, last = math.floor(math.log10(self.low)), math.ceil(math.log10(self.high))
+            powers = list(range(first, last + 1, max(1, math.ceil((last - first) / 5))))
+            plt.yticks(powers, [f"1e{k}" for k in powers])
 
 
 def clipped(values, ylim: tuple[float, float]) -> list[float]:
@@ -299,14 +312,9 @@ class ValidatePanel(KindPanel):
         bins = min(width, display.size)
         rows = self.outcome.results[:self.shown]
         text = Text()
-        text.append("train ", style="dim")
-        text.append("█", style="dodger_blue2")
-        text.append(" validation ", style="dim")
-        text.append("█", style="orange1")
-        text.append(" unused ", style="dim")
-        text.append("·", style="dim")
-        text.append(" test (never used) ", style="dim")
-        text.append("▒", style="red")
+        for mark, name in zip(FOLD_MARKS.values(), ("unused", "train", "validation", "test (never used)")):
+            text.append(*mark)
+            text.append(f" {name}  ", style="dim")
         text.append("\n")
         visible = rows[-max(1, height - 2):]
         for row in visible:
@@ -400,42 +408,46 @@ class ValidatePanel(KindPanel):
         series = [("train_loss", "blue"), ("val_loss", "orange"), ("test_loss", "red")]
         if method == "capacity":
             series = series[:2]
-        shown = []
+        every = self.outcome.results
+        axis = LossAxis([r[name] for r in every for name, _ in series if name in r]
+                        + [self.outcome.summary.get("single_test_loss", math.nan)])
         for name, color in series:
             if rows and name in rows[0]:
-                values = [r[name] for r in rows]
-                plt.plot(xs, values, marker="braille", color=color, label=name.replace("_loss", ""))
-                shown += values
+                plt.plot(xs, axis([r[name] for r in rows]), marker="braille", color=color,
+                         label=name.replace("_loss", ""))
         if method == "bagging" and rows:
-            single = self.outcome.summary["single_test_loss"]
-            plt.hline(single, "blue")
-            shown.append(single)
+            plt.hline(axis([self.outcome.summary["single_test_loss"]])[0], "blue")
             if "variance" in rows[0]:
-                plt.plot(xs, [r["variance"] for r in rows], marker="braille", color="magenta", label="variance")
-        loss_axis(plt, shown)
+                plt.plot(xs, axis([r["variance"] for r in rows]), marker="braille", color="magenta",
+                         label="variance")
+        axis.ticks(plt)
         if rows:
-            plt.xlim(min(xs), max(r[key] for r in self.outcome.results))
+            plt.xlim(min(xs), max(r[key] for r in every))
         return "loss vs " + ("degree" if method == "capacity" else "number of models")
 
     def _draw_cv(self, plt, rows) -> str:
         candidates = self.outcome.extras["candidates"]
         if len(candidates) == 1:
+            axis = LossAxis([r[key] for r in self.outcome.results for key in ("val_loss", "train_loss")])
             folds = [r["fold"] for r in rows]
-            plt.bar(folds, [r["val_loss"] for r in rows], color="orange", width=0.4)
             if rows:
-                plt.scatter(folds, [r["train_loss"] for r in rows], marker="●", color="blue", label="train")
-            loss_axis(plt, [r["val_loss"] for r in rows])
-            return "validation loss per fold (blue ●: train)"
+                plt.scatter(folds, axis([r["val_loss"] for r in rows]), marker="●", color="orange", label="val")
+                plt.scatter(folds, axis([r["train_loss"] for r in rows]), marker="●", color="blue", label="train")
+                plt.xlim(0.5, len(self.outcome.results) + 0.5)
+            axis.ticks(plt)
+            return "loss per fold: validation ● orange, train ● blue"
         names = [f"d{c['degree']}" + (f" λ{c['l2']:g}" if c["l2"] else "") for c in candidates]
         index = {tuple(sorted((k, v) for k, v in c.items() if k in ("degree", "l2"))): i + 1
                  for i, c in enumerate(candidates)}
         xs = [index[tuple(sorted((k, v) for k, v in r.items() if k in ("degree", "l2")))] for r in rows]
-        plt.scatter(xs, [r["val_loss"] for r in rows], marker="dot", color="gray")
+        axis = LossAxis([r["val_loss"] for r in self.outcome.results])
+        plt.scatter(xs, axis([r["val_loss"] for r in rows]), marker="dot", color="gray")
         done = sorted(set(xs))[:-1] if self.shown < self.total else sorted(set(xs))
-        means = [candidates[i - 1]["cv_mean"] for i in done]
+        means = axis([candidates[i - 1]["cv_mean"] for i in done])
         if done:
-            plt.plot(done, means, marker="●", color="orange", label="mean val")
-        loss_axis(plt, [r["val_loss"] for r in rows])
+            plt.plot(done, means, marker="braille", color="orange")
+            plt.scatter(done, means, marker="●", color="orange", label="mean")
+        axis.ticks(plt)
         plt.xticks(list(range(1, len(names) + 1)), names)
         plt.xlim(0.5, len(names) + 0.5)
         return "validation loss per fold (·) and mean, per candidate"
@@ -444,14 +456,26 @@ class ValidatePanel(KindPanel):
         rows = self.outcome.results[:self.shown]
         if not rows:
             return "bias² / variance / noise per degree"
+        # the axis stops at a few times the noise floor: an overfit degree's variance can be 1000 times
+        # larger, and its bar (clipped, its measured error drawn as ▲ on the top edge) would hide the rest
+        top = min(max(r["expected_error"] for r in rows), 4 * max(r["noise"] for r in rows))
+        stacks = []
+        for r in rows:
+            room, parts = top, []
+            for key in ("bias2", "variance", "noise"):
+                parts.append(min(r[key], room))
+                room -= parts[-1]
+            stacks.append(parts)
         at = list(range(1, len(rows) + 1))
-        plt.stacked_bar(at, [[r["bias2"] for r in rows], [r["variance"] for r in rows], [r["noise"] for r in rows]],
-                        labels=["bias²", "variance", "noise"], color=["blue", "orange", "gray"])
-        plt.scatter(at, [r["expected_error"] for r in rows], marker="●", color="red", label="measured")
+        plt.stacked_bar(at, [list(parts) for parts in zip(*stacks)], labels=["bias²", "variance", "noise"],
+                        color=["blue", "orange", "gray"], width=0.6)
+        for marker, keep in (("●", lambda e: e <= top), ("▲", lambda e: e > top)):
+            points = [(i, min(r["expected_error"], top)) for i, r in zip(at, rows) if keep(r["expected_error"])]
+            if points:
+                plt.scatter(*zip(*points), marker=marker, color="red")
         plt.xticks(at, [str(r["degree"]) for r in rows])
-        top = max(r["noise"] for r in rows) * 4
-        plt.ylim(0, max(top, min(max(r["expected_error"] for r in rows), top)) * 1.05)
-        return "bias² + variance + noise vs measured error (●)"
+        plt.ylim(0, top * 1.05)
+        return "bias² + variance + noise vs measured error ● (per degree)"
 
     def _draw_spread(self, plt) -> str:
         rows = self.outcome.results[:self.shown]

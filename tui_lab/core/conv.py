@@ -365,22 +365,29 @@ class Conv:
                     terms.append(Term((c, y, x), self.written_index(o, c, i, j), a, b, a * b))
         return terms
 
+    def grad_input_taps(self, y: int, x: int) -> tuple[list, list]:
+        """Which kernel rows and columns meet input (y, x), and from which output row / column:
+        [(i, oy), ...] and [(j, ox), ...], the flipped kernel's order (last kernel row first)."""
+        _, oh, ow = self.out_shape
+        kh, kw = self.kernel.shape[2:]
+        (sh, sw), (dh, dw) = self.stride, self.dilation
+
+        def taps(p, k, d, s, n_out):
+            return [(i, (p - i * d) // s) for i in range(k - 1, -1, -1)
+                    if p - i * d >= 0 and (p - i * d) % s == 0 and (p - i * d) // s < n_out]
+        return taps(y + self.padding[0], kh, dh, sh, oh), taps(x + self.padding[2], kw, dw, sw, ow)
+
     def grad_input_terms(self, grad_out: np.ndarray, c: int, y: int, x: int) -> list[Term]:
         """Terms of grad_input[c, y, x]: left = upstream gradient (o, oy, ox), right = kernel entry it meets
         (index as written). Order: output channels, then the flipped kernel's rows and columns."""
-        o_n, _, kh, kw = self.kernel.shape
-        _, oh, ow = grad_out.shape
-        (sh, sw), (dh, dw), kernel = self.stride, self.dilation, self.effective_kernel
-        py, px = y + self.padding[0], x + self.padding[2]
+        rows, cols = self.grad_input_taps(y, x)
+        kernel = self.effective_kernel
         terms = []
-        for o in range(o_n):
-            for i in range(kh - 1, -1, -1):
-                for j in range(kw - 1, -1, -1):
-                    ry, rx = py - i * dh, px - j * dw
-                    if ry < 0 or rx < 0 or ry % sh or rx % sw or ry // sh >= oh or rx // sw >= ow:
-                        continue
-                    g, k = float(grad_out[o, ry // sh, rx // sw]), float(kernel[o, c, i, j])
-                    terms.append(Term((o, ry // sh, rx // sw), self.written_index(o, c, i, j), g, k, g * k))
+        for o in range(self.kernel.shape[0]):
+            for i, oy in rows:
+                for j, ox in cols:
+                    g, k = float(grad_out[o, oy, ox]), float(kernel[o, c, i, j])
+                    terms.append(Term((o, oy, ox), self.written_index(o, c, i, j), g, k, g * k))
         return terms
 
     def grad_kernel_terms(self, grad_out: np.ndarray, o: int, c: int, i: int, j: int) -> list[Term]:

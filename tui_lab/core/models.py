@@ -319,12 +319,13 @@ def evaluate(p, lay, running, X, y, idx, A, D, M, XH, ISTD, T, dZ):
         return math.nan, math.nan
     chunk = A.shape[1]
     n_out = lay.sizes[lay.sizes.shape[0] - 1]
+    training = chunk < 0    # False as a runtime value (a literal False would compile `forward` once more)
     total, hits, ss_res = 0.0, 0.0, 0.0
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
         rows = stop - start
         expand(lay, X[idx[start:stop]], rows, A)
-        forward(p, lay, rows, False, 0.0, np.uint64(0), 0, running, A, D, M, XH, ISTD)
+        forward(p, lay, rows, training, 0.0, np.uint64(0), start, running, A, D, M, XH, ISTD)
         fill_targets(lay, y, idx, start, stop, 0.0, T)
         logits = A[A.shape[0] - 1]
         total += loss_grad(lay, logits, T, rows, dZ)
@@ -358,11 +359,12 @@ def predict(p, lay, running, X, A, D, M, XH, ISTD, out):
     n = X.shape[0]
     chunk = A.shape[1]
     n_out = lay.sizes[lay.sizes.shape[0] - 1]
+    training = chunk < 0    # False, as in evaluate
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
         rows = stop - start
         expand(lay, X[start:stop], rows, A)
-        forward(p, lay, rows, False, 0.0, np.uint64(0), 0, running, A, D, M, XH, ISTD)
+        forward(p, lay, rows, training, 0.0, np.uint64(0), start, running, A, D, M, XH, ISTD)
         logits = A[A.shape[0] - 1]
         for r in range(rows):
             if lay.out_kind == MSE:

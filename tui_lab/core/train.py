@@ -200,13 +200,16 @@ def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop
     noisy_p = np.empty(p.shape[0])
     start_p, start_running = p.copy(), running.copy()
     order = np.arange(n)
-    batch_idx = np.empty(size, dtype=np.int64)
+    epoch_rows = np.empty(n, dtype=np.int64)      # the data rows in this epoch's order
+    training = n > 0    # True as a runtime value (a literal True would compile `forward` once more)
     pair = np.empty(size, dtype=np.int64)
     l2, l1 = reg[L2], reg[L1]
     for e in range(epochs):
         epoch = progress[EPOCH]
         if size < n:
             permutation(keys[SHUFFLE], epoch * n, order)
+        for r in range(n):
+            epoch_rows[r] = train_idx[order[r]]
         start_p[:] = p
         start_running[:] = running
         for b in range(n_batches):
@@ -214,10 +217,9 @@ def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop
             start = b * size
             rows = min(start + size, n) - start
             for r in range(rows):
-                batch_idx[r] = train_idx[order[start + r]]
                 for k in range(n_in):
-                    xb[r, k] = X[batch_idx[r], k]
-            fill_targets(lay, y, batch_idx, 0, rows, reg[SMOOTHING], T)
+                    xb[r, k] = X[epoch_rows[start + r], k]
+            fill_targets(lay, y, epoch_rows, start, start + rows, reg[SMOOTHING], T)
             if aug != NO_AUGMENT:
                 _augment(aug, keys[AUGMENT], t, rows, xb, T)
             if reg[INPUT_NOISE_STD] > 0.0:
@@ -233,7 +235,7 @@ def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop
                     noisy_p[i] = p[i] + weight_mask[i] * reg[WEIGHT_NOISE_STD] * normal(
                         keys[WEIGHT_NOISE], t * p.shape[0] + i)
                 w = noisy_p
-            forward(w, lay, rows, True, reg[DROPOUT_RATE], keys[DROPOUT], t * hidden * size * width,
+            forward(w, lay, rows, training, reg[DROPOUT_RATE], keys[DROPOUT], t * hidden * size * width,
                     running, A, D, M, XH, ISTD)
             loss_grad(lay, A[layers], T, rows, dZ)
             backward(w, lay, rows, True, A, D, M, XH, ISTD, dZ, g, delta, delta_prev)
