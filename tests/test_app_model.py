@@ -105,3 +105,28 @@ def test_parse_value_and_sweep_axes():
     lrs = sweep_axis(adam, "lr", 9)
     assert lrs[0] < 0.05 < lrs[-1] and np.allclose(np.diff(np.log(lrs)), np.log(lrs[1] / lrs[0]))
     assert sweep_axis(adam, "beta1", 5)[-1] == 0.99
+
+
+def test_every_shipped_surface_scenario_draws():
+    from textual_plotext.plot import Plot
+
+    from tui_lab.app.plots import draw_losses, draw_race
+    from tui_lab.scenario.shipped import shipped_names
+
+    plot = Plot()
+    drawn = 0
+    for name in shipped_names():
+        scenario = load_scenario(name)
+        if scenario.kind != "surface":
+            continue
+        race = Race(scenario)
+        race.advance(min(scenario.settings.steps, 300))
+        for log_scale in (False, True):
+            draw_race(plot, race, 80, 24)
+            plot.plotsize(80, 24)
+            assert "┌" in plot.build()
+            draw_losses(plot, race, log_scale)
+            plot.plotsize(40, 12)
+            assert "┌" in plot.build()
+        drawn += 1
+    assert drawn >= 1

@@ -13,7 +13,7 @@ from app_helpers import SURFACE_ONLY, idle, ready, steps, until
 from tui_lab import load_scenario
 from tui_lab.app.lab import LabApp
 from tui_lab.app.screens import BrowserScreen, ConfirmScreen, HelpScreen, PromptScreen
-from tui_lab.app.surface_panel import FieldInput
+from tui_lab.app.surface_panel import SPEEDS, FieldInput
 
 SIZE = (120, 40)
 
@@ -42,7 +42,7 @@ async def test_run_stops_at_the_scenarios_steps():
     app = LabApp("rosenbrock-race", panels=SURFACE_ONLY)
     async with app.run_test(size=SIZE) as pilot:
         panel = await ready(pilot)
-        panel.speed = len(panel.race.lanes) and 8          # full speed
+        panel.speed = len(SPEEDS) - 1                      # as fast as it goes
         await pilot.press("space")
         await until(pilot, lambda: idle(app) and panel.race.finished())
         assert steps(app) == [500] * 7

@@ -15,7 +15,8 @@ KEYS = ["space", "n", "r", "a", "d", "R", "l", "plus", "minus", "w", "1", "2", "
 SIZES = [(80, 24), (120, 40), (60, 18), (40, 12), (100, 30)]
 CHARS = {"space": " ", "plus": "+", "minus": "-", "question_mark": "?", "right_square_bracket": "]",
          "left_square_bracket": "[", "enter": "\r", "tab": "\t", "escape": "\x1b", "full_stop": "."}
-BURST = 25          # keys sent before the app catches up, as a fast typist would
+BURST = 50          # keys sent before the app catches up, as a fast typist would
+KEY_COUNT = 2000
 
 
 def key_event(key: str) -> events.Key:
@@ -29,8 +30,8 @@ async def test_random_keys_and_resizes(tmp_path, monkeypatch):
     app = LabApp("rosenbrock-race", panels=SURFACE_ONLY)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
-        for burst in range(3000 // BURST):
-            if burst % 10 == 0:
+        for burst in range(KEY_COUNT // BURST):
+            if burst % 5 == 0:
                 await pilot.resize_terminal(*rng.choice(SIZES))
             for _ in range(BURST):
                 event = key_event(rng.choice(KEYS))

@@ -188,6 +188,7 @@ def test_against_torch_conv1d_and_conv2d_autograd():
         np.testing.assert_allclose(grad_b, b.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
 def test_torch_same_padding_matches_for_even_kernels():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(2)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
-import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 

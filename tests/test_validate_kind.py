@@ -81,8 +81,11 @@ def test_timeseries_tests_on_the_latest_rows():
     ({"method": "capacity", "degrees": [1, 2.5]}, None, None, "validate.degrees: expected a list of polynomial"),
     ({"method": "boosting", "learner": "stump", "depth": 2}, None, None, 'only learner = "tree" has a depth'),
     ({"method": "boosting", "learning_rate": 0.0}, None, None, "validate.learning_rate: expected a number in (0, 1]"),
-    ({"method": "capacity"}, {"name": "logistic"}, {"name": "moons"}, "data.name: validate runs on the regression"),
-    ({"method": "capacity", "degrees": [1, 3]}, {"name": "mlp"}, None, "degrees: a degree sweep needs model"),
+    ({"method": "capacity"}, {"name": "logistic"}, {"name": "moons"}, "capacity sweeps a complexity"),
+    ({"method": "boosting"}, {"name": "logistic"}, {"name": "moons"}, "boosting works on squared error"),
+    ({"method": "capacity", "degrees": [1, 3]}, {"name": "mlp"}, None, "validate.degrees: a sweep over polynomial"),
+    ({"method": "capacity", "widths": [1, 3]}, None, None, "validate.widths: a sweep over hidden-layer widths"),
+    ({"method": "kfold", "l2": 0.1}, {"name": "mlp"}, None, "validate.l2: the closed-form ridge penalty"),
 ])
 def test_bad_input_is_one_line_naming_the_key(validate, model, data, message, tmp_path, capsys):
     sc = scenario(validate)
@@ -118,3 +121,28 @@ def test_shipped_scenarios_run_and_have_lessons(name):
     assert sc.lessons and sc.description
     result = tui_lab.run_scenario(sc)
     assert sum(lesson.steps for lesson in sc.lessons) <= len(result["results"])
+
+
+TRAINED = {"train": {"epochs": 30}, "optimizers": [{"name": "adam", "lr": 0.05}]}
+
+
+def test_classification_with_a_trained_model_scores_cross_entropy():
+    sc = scenario({"method": "kfold", "k": 3}, data={"name": "moons", "n": 60, "noise": 0.1},
+                  model={"name": "logistic"}, **TRAINED)
+    result = tui_lab.run_scenario(sc)
+    assert len(result["results"]) == 3
+    assert 0.1 < result["summary"]["val_loss_mean"] < 1.5          # cross-entropy of a linear boundary on moons
+    assert result["setup"]["train"]["optimizer"] == "adam"
+
+
+def test_mlp_width_sweep():
+    sc = scenario({"method": "capacity", "widths": [1, 8]}, model={"name": "mlp", "hidden": [4]}, **TRAINED)
+    rows = tui_lab.run_scenario(sc)["results"]
+    assert [r["width"] for r in rows] == [1, 8]
+
+
+def test_trained_models_need_one_optimizer():
+    sc = scenario({"method": "kfold"}, model={"name": "mlp"}, train={"epochs": 5},
+                  optimizers=[{"name": "adam"}, {"name": "sgd", "lr": 0.1}])
+    with pytest.raises(tui_lab.ScenarioError, match="optimizers: validate trains with one optimizer"):
+        tui_lab.load_scenario(sc)

@@ -37,7 +37,8 @@ def test_registered():
 
 
 @pytest.mark.parametrize("name", ["validate-kfold", "validate-bias-variance", "validate-bootstrap",
-                                  "validate-bagging", "validate-boosting", "validate-capacity"])
+                                  "validate-bagging", "validate-boosting", "validate-capacity",
+                                  "validate-moons-width"])
 async def test_reveal_one_row_at_a_time(name):
     app = PanelApp()
     async with app.run_test(size=(80, 24)) as pilot:

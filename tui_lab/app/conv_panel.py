@@ -183,6 +183,7 @@ class ConvPanel(KindPanel):
         self.selected = 0               # index into SETTINGS
         self.image_view = False
         self.problem_text = ""
+        self.pending_steps = 0          # lesson steps asked for before the numbers were ready
         self._entries: list[tuple] = []
         self._timer = None
 
@@ -203,6 +204,9 @@ class ConvPanel(KindPanel):
     def load_scenario(self, scenario) -> None:
         self._pause()
         self.scenario = scenario
+        self.data = None
+        self.stepper = None
+        self.pending_steps = 0
         self.phase = 0
         self.image_view = scenario.settings.image is not None
         self.problem_text = ""
@@ -224,8 +228,9 @@ class ConvPanel(KindPanel):
         self.advance(1)
 
     def advance(self, steps: int) -> None:
-        """`steps` terms forward (across entries), then paused."""
-        if not self._ready():
+        """`steps` terms forward (across entries), then paused; kept for later while still computing."""
+        if self.data is None or self.stepper is None:
+            self.pending_steps += steps
             return
         self._pause()
         for _ in range(steps):
@@ -279,6 +284,7 @@ class ConvPanel(KindPanel):
             self._timer.stop()
         self._timer = self.set_interval(1.0 / SPEEDS[self.speed], self._tick, pause=not self.playing)
         self._say(f"speed: {SPEEDS[self.speed]} terms per second")
+        self.refresh_view()
 
     def action_toggle_mode(self) -> None:
         if self.scenario is not None:
@@ -407,7 +413,8 @@ class ConvPanel(KindPanel):
             return
         self.data = message.computed
         self._restart_phase()
-        self.refresh_view()
+        pending, self.pending_steps = self.pending_steps, 0
+        self.advance(pending)
         self._say(self.progress("ready"))
 
     def on_conv_panel_failed(self, message: Failed) -> None:

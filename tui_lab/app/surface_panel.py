@@ -307,6 +307,7 @@ class SurfacePanel(KindPanel):
     def on_surface_panel_stopped(self, message: Stopped) -> None:
         self.running = False
         self._dirty = True
+        self._status = ""                     # the final word beats a pending progress line
         self._say(message.reason)
 
     def on_surface_panel_sweep_done(self, message: SweepDone) -> None:

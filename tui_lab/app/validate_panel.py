@@ -24,7 +24,8 @@ from ..core.validate import CV_METHODS, METHODS
 from .commands import Command, bindings
 from .panel import KindPanel, PanelStatus
 
-PLAY_SECONDS = 6.0          # `space` plays any experiment through in about this long
+PLAY_SECONDS = 6.0          # `space` plays a long experiment through in about this long,
+SLOWEST_RATE = 2.0          # and a short one at this many rows per second, so each can be seen
 TICK_SECONDS = 0.1
 LOG_SPAN = 30.0             # loss plots switch to a log axis when the losses span more than this factor
 
@@ -61,13 +62,35 @@ class LossAxis:
             plt.yticks(powers, [f"1e{k}" for k in powers])
 
 
+CANDIDATE_KEYS = ("degree", "width", "l2")
+CLASS_COLOURS = ("blue", "orange", "green", "magenta", "cyan", "red")
+
+
+def candidate_key(row: dict) -> tuple:
+    """Which candidate (degree / width / l2) a row belongs to."""
+    return tuple((key, row[key]) for key in CANDIDATE_KEYS if key in row)
+
+
+def candidate_name(row: dict) -> str:
+    parts = [f"d{row['degree']}"] if "degree" in row else []
+    parts += [f"w{row['width']}"] if "width" in row else []
+    parts += [f"λ{row['l2']:g}"] if row.get("l2") else []
+    return " ".join(parts)
+
+
+def complexity(rows: list[dict]) -> str:
+    """The swept complexity of capacity / bias_variance rows."""
+    return "width" if rows and "width" in rows[0] else "degree"
+
+
 def clipped(values, ylim: tuple[float, float]) -> list[float]:
     lo, hi = ylim
     return [min(max(float(v), lo), hi) for v in values]
 
 
-class Picture(PlotextPlot):
-    """A plot drawn by the panel from its current outcome and reveal count."""
+class Picture(PlotextPlot, can_focus=True):
+    """A plot drawn by the panel from its current outcome and reveal count (focusable, so the
+    panel's own keys reach it when the lab puts the focus inside the panel)."""
 
     def __init__(self, panel: "ValidatePanel", which: str, **kwargs):
         super().__init__(**kwargs)
@@ -114,6 +137,7 @@ class ValidatePanel(KindPanel):
         self.result: dict | None = None
         self.shown = 0            # rows of the outcome revealed so far
         self.playing = False
+        self._credit = 0.0        # rows owed to the play timer (it reveals fractions of a row per tick)
         self._timer = None
 
     def compose(self) -> ComposeResult:
@@ -147,6 +171,7 @@ class ValidatePanel(KindPanel):
         if self.shown >= self.total:
             self.shown = 0
         self.playing = True
+        self._credit = 0.0
         self._timer.resume()
 
     def step_once(self) -> None:
@@ -244,8 +269,12 @@ class ValidatePanel(KindPanel):
     def _tick(self) -> None:
         if not self.playing or self.outcome is None:
             return
-        per_tick = max(1, math.ceil(self.total * TICK_SECONDS / PLAY_SECONDS))
-        self._reveal(self.shown + per_tick)
+        self._credit += max(self.total / PLAY_SECONDS, SLOWEST_RATE) * TICK_SECONDS
+        rows = int(self._credit)
+        if not rows:
+            return
+        self._credit -= rows
+        self._reveal(self.shown + rows)
         self.post_message(PanelStatus(self._progress("playing")))
         if self.shown >= self.total:
             self._pause()
@@ -266,7 +295,8 @@ class ValidatePanel(KindPanel):
         self.post_message(PanelStatus(text))
 
     def _unit(self) -> str:
-        return {"capacity": "degree", "bias_variance": "degree", "bootstrap": "replicate", "bagging": "model",
+        sweep = complexity(self.outcome.results)
+        return {"capacity": sweep, "bias_variance": sweep, "bootstrap": "replicate", "bagging": "model",
                 "boosting": "round"}.get(self.outcome.method, "fold")
 
     def _progress(self, state: str) -> str:
@@ -276,8 +306,8 @@ class ValidatePanel(KindPanel):
         st = self.scenario.settings
         if st.method in ("bagging", "boosting") and st.learner != "model":
             return "learner " + ("stump" if st.learner == "stump" else f"tree of depth {st.depth}")
-        if st.degrees:
-            return "degrees " + ", ".join(map(str, st.degrees))
+        if st.degrees or st.widths:
+            return ("degrees " if st.degrees else "widths ") + ", ".join(map(str, st.degrees or st.widths))
         return f"model {st.model.name}" + (f" degree {st.model.degree}" if st.model.name == "poly" else "")
 
     # --- the numbers line ----------------------------------------------------------------------
@@ -289,7 +319,7 @@ class ValidatePanel(KindPanel):
         if rows:
             last = rows[-1]
             text.append("latest: ", style="bold")
-            text.append("  ".join(f"{k} {fmt(v)}" for k, v in last.items() if k not in ("l2",) or len(self.outcome.results) > 1))
+            text.append("  ".join(f"{k} {fmt(v)}" for k, v in last.items()))
             text.append("\n")
         if self.shown >= self.total:
             text.append("result: ", style="bold")
@@ -323,7 +353,7 @@ class ValidatePanel(KindPanel):
             marks[[column_of[r] for r in fold["train"]]] = 1
             marks[[column_of[r] for r in fold["val"]]] = 2
             marks[pool.size:] = 3
-            label = f"d{row['degree']} " if len(self.outcome.extras.get("candidates", [])) > 1 else ""
+            label = candidate_name(row) + " " if len(self.outcome.extras.get("candidates", [])) > 1 else ""
             text.append(f"{label}{row['fold']:>3} ", style="bold")
             for chunk in np.array_split(marks, bins):
                 text.append(*FOLD_MARKS[int(chunk.max())])     # a bin shows its most telling point
@@ -338,9 +368,19 @@ class ValidatePanel(KindPanel):
             return {"bias_variance": self._draw_decomposition, "bootstrap": self._draw_spread,
                     }.get(method, self._draw_losses)(plt)
         if "grid" not in self.outcome.curves:
-            return "fits (1-D data only)"
+            return self._draw_classes(plt)
         self._draw_data(plt)
         return getattr(self, f"_fits_{method}", self._fits_none)(plt)
+
+    def _draw_classes(self, plt) -> str:
+        """Two-input data: the training points, one colour per class."""
+        p = self.problem
+        x, y = p.x[p.train], p.y[p.train]
+        for label in np.unique(y):
+            mine = y == label
+            plt.scatter(x[mine, 0].tolist(), x[mine, 1].tolist(), marker="dot",
+                        color=CLASS_COLOURS[int(label) % len(CLASS_COLOURS)])
+        return "training points by class"
 
     def _draw_data(self, plt) -> None:
         p = self.problem
@@ -363,7 +403,8 @@ class ValidatePanel(KindPanel):
         if not self.shown:
             return "data (green: the truth)"
         self._curve(plt, self.outcome.curves["fits"][self.shown - 1], "orange")
-        return f"fit of degree {self.outcome.results[self.shown - 1]['degree']} (green: truth)"
+        row = self.outcome.results[self.shown - 1]
+        return f"fit of {complexity([row])} {row[complexity([row])]} (green: truth)"
 
     def _fits_bias_variance(self, plt) -> str:
         if not self.shown:
@@ -372,7 +413,8 @@ class ValidatePanel(KindPanel):
         for fit in self.outcome.curves["fans"][i]:
             self._curve(plt, fit, "gray")
         self._curve(plt, self.outcome.curves["mean_fits"][i], "orange")
-        return f"degree {self.outcome.results[i]['degree']}: fits to fresh data sets, mean (orange)"
+        row = self.outcome.results[i]
+        return f"{complexity([row])} {row[complexity([row])]}: fits to fresh data sets, mean (orange)"
 
     def _fits_bootstrap(self, plt) -> str:
         curves = self.outcome.curves
@@ -403,7 +445,7 @@ class ValidatePanel(KindPanel):
         method = self.outcome.method
         if method in CV_METHODS:
             return self._draw_cv(plt, rows)
-        key = "degree" if method == "capacity" else "n_models"
+        key = complexity(self.outcome.results) if method == "capacity" else "n_models"
         xs = [r[key] for r in rows]
         series = [("train_loss", "blue"), ("val_loss", "orange"), ("test_loss", "red")]
         if method == "capacity":
@@ -423,7 +465,7 @@ class ValidatePanel(KindPanel):
         axis.ticks(plt)
         if rows:
             plt.xlim(min(xs), max(r[key] for r in every))
-        return "loss vs " + ("degree" if method == "capacity" else "number of models")
+        return "loss vs " + (key if method == "capacity" else "number of models")
 
     def _draw_cv(self, plt, rows) -> str:
         candidates = self.outcome.extras["candidates"]
@@ -436,10 +478,9 @@ class ValidatePanel(KindPanel):
                 plt.xlim(0.5, len(self.outcome.results) + 0.5)
             axis.ticks(plt)
             return "loss per fold: validation ● orange, train ● blue"
-        names = [f"d{c['degree']}" + (f" λ{c['l2']:g}" if c["l2"] else "") for c in candidates]
-        index = {tuple(sorted((k, v) for k, v in c.items() if k in ("degree", "l2"))): i + 1
-                 for i, c in enumerate(candidates)}
-        xs = [index[tuple(sorted((k, v) for k, v in r.items() if k in ("degree", "l2")))] for r in rows]
+        names = [candidate_name(c) for c in candidates]
+        index = {candidate_key(c): i + 1 for i, c in enumerate(candidates)}
+        xs = [index[candidate_key(r)] for r in rows]
         axis = LossAxis([r["val_loss"] for r in self.outcome.results])
         plt.scatter(xs, axis([r["val_loss"] for r in rows]), marker="dot", color="gray")
         done = sorted(set(xs))[:-1] if self.shown < self.total else sorted(set(xs))
@@ -455,7 +496,7 @@ class ValidatePanel(KindPanel):
     def _draw_decomposition(self, plt) -> str:
         rows = self.outcome.results[:self.shown]
         if not rows:
-            return "bias² / variance / noise per degree"
+            return "bias² / variance / noise per complexity"
         # the axis stops at a few times the noise floor: an overfit degree's variance can be 1000 times
         # larger, and its bar (clipped, its measured error drawn as ▲ on the top edge) would hide the rest
         top = min(max(r["expected_error"] for r in rows), 4 * max(r["noise"] for r in rows))
@@ -473,9 +514,9 @@ class ValidatePanel(KindPanel):
             points = [(i, min(r["expected_error"], top)) for i, r in zip(at, rows) if keep(r["expected_error"])]
             if points:
                 plt.scatter(*zip(*points), marker=marker, color="red")
-        plt.xticks(at, [str(r["degree"]) for r in rows])
+        plt.xticks(at, [str(r[complexity(rows)]) for r in rows])
         plt.ylim(0, top * 1.05)
-        return "bias² + variance + noise vs measured error ● (per degree)"
+        return f"bias² + variance + noise vs measured error ● (per {complexity(rows)})"
 
     def _draw_spread(self, plt) -> str:
         rows = self.outcome.results[:self.shown]

@@ -96,12 +96,12 @@ def run_of(planes, starts, t):
 
 @njit(cache=True, nogil=True)
 def correlate(planes, width, kernel, y0, x0, sh, sw, dh, dw, oh, ow):
-    """out[o, y, x] = sum over c, i, j (in that order) of src[c, y0 + y*sh + i*dh, x0 + x*sw + j*dw] * kernel[o, c, i, j]
-    for src given as phase planes (see phase_planes), zero-padded so every index is in range.
+    """out[o, y, x] = sum over c, i, j (in that order) of src[c, y0 + y*sh + i*dh, x0 + x*sw + j*dw] * kernel[o, c, i, j],
+    src given as phase planes (see phase_planes), zero-padded so every index is in range.
 
-    Each output channel is updated by whole contiguous runs, four kernel terms per pass so an entry is loaded and stored
-    once per four products; each entry still adds its terms one by one in (c, i, j) order. A last
-    pass short of four terms repeats the last run with weight 0, which leaves the sums unchanged.
+    Each output channel is updated by whole contiguous runs, four kernel terms per pass so an entry is
+    loaded and stored once per four products; each entry still adds its terms one by one in (c, i, j)
+    order. A last pass short of four terms repeats the last run with weight 0 (the sums are unchanged).
     """
     o_n, c_n, kh, kw = kernel.shape
     starts = window_starts(planes, width, kh, kw, y0, x0, sh, sw, dh, dw)
@@ -177,13 +177,12 @@ def grad_kernel_loop(x, grad_out, kh, kw, sh, sw, top, bottom, left, right, dh, 
     planes, width = phase_planes(x, top, bottom, left, right, sh, sw)
     starts = window_starts(planes, width, kh, kw, 0, 0, sh, sw, dh, dw)
     n = oh * width
-    g_wide = np.zeros((o_n, n))
+    g_wide = np.zeros((o_n + 1, n))      # with a spare zero channel when O is odd
     for o in range(o_n):
         for y in range(oh):
             g_wide[o, y * width:y * width + ow] = grad_out[o, y]
     n_terms = starts.shape[0]
     # four input runs and a pair of output channels per pass: six loads feed eight products
-    g_wide = np.vstack((g_wide, np.zeros((1, n))))       # a spare zero channel when O is odd
     grad_k = np.empty((o_n + 1, n_terms + 3))
     for t in range(0, n_terms, 4):
         a = run_of(planes, starts, t)

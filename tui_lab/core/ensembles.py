@@ -185,4 +185,5 @@ def bootstrap_indices(key, reps, n, m):
 
 def running_mean(preds: np.ndarray) -> np.ndarray:
     """Row m: the mean of rows 0..m (the ensemble of the first m+1 models), accumulated in order."""
-    return np.cumsum(preds, axis=0) / np.arange(1, preds.shape[0] + 1)[:, None]
+    counts = np.arange(1, preds.shape[0] + 1).reshape(-1, *([1] * (preds.ndim - 1)))
+    return np.cumsum(preds, axis=0) / counts

@@ -207,6 +207,18 @@ def forward(p, lay, rows, train, dropout, drop_key, drop_counter, running, A, D,
 
 
 @njit(cache=True, nogil=True)
+def log_sum_exp(z):
+    """log(sum(exp(z))), shifted by the largest entry so that nothing overflows."""
+    top = z[0]
+    for k in range(1, z.shape[0]):
+        top = max(top, z[k])
+    s = 0.0
+    for k in range(z.shape[0]):
+        s += math.exp(z[k] - top)
+    return top + math.log(s)
+
+
+@njit(cache=True, nogil=True)
 def loss_grad(lay, logits, T, rows, dZ):
     """Sum over rows of the data loss of logits against targets T (soft targets allowed), and
     dZ <- d(mean loss) / d(logits). Regression: (z - t)^2; two classes: sigmoid cross-entropy on
@@ -224,13 +236,7 @@ def loss_grad(lay, logits, T, rows, dZ):
             total += max(z, 0.0) - t * z + math.log1p(math.exp(-abs(z)))
             dZ[i, 0] = (1.0 / (1.0 + math.exp(-z)) - t) * inv
         else:
-            top = logits[i, 0]
-            for k in range(1, n_out):
-                top = max(top, logits[i, k])
-            s = 0.0
-            for k in range(n_out):
-                s += math.exp(logits[i, k] - top)
-            lse = top + math.log(s)
+            lse = log_sum_exp(logits[i, :n_out])
             for k in range(n_out):
                 total -= T[i, k] * (logits[i, k] - lse)
                 dZ[i, k] = (math.exp(logits[i, k] - lse) - T[i, k]) * inv
@@ -372,12 +378,6 @@ def predict(p, lay, running, X, A, D, M, XH, ISTD, out):
             elif lay.out_kind == BINARY:
                 out[start + r, 0] = 1.0 / (1.0 + math.exp(-logits[r, 0]))
             else:
-                top = logits[r, 0]
-                for k in range(1, n_out):
-                    top = max(top, logits[r, k])
-                s = 0.0
+                lse = log_sum_exp(logits[r, :n_out])
                 for k in range(n_out):
-                    out[start + r, k] = math.exp(logits[r, k] - top)
-                    s += out[start + r, k]
-                for k in range(n_out):
-                    out[start + r, k] /= s
+                    out[start + r, k] = math.exp(logits[r, k] - lse)

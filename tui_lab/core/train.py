@@ -22,7 +22,7 @@ from numba import njit
 
 from . import optim
 from .datasets import Dataset
-from .models import (BINARY, MSE, Model, backward, evaluate, expand, fill_targets, forward, loss_grad, predict)
+from .models import Model, backward, evaluate, expand, fill_targets, forward, loss_grad, predict
 from .rng import key_for, normal, permutation, uniform
 
 # Random streams (one key each); the same for every run of a scenario.
@@ -93,8 +93,8 @@ def batch_plan(n, batch_size, drop_last):
 
 @njit(cache=True, nogil=True)
 def _optimizer_step(family, p, g, state, scalars, hp, t):
-    """optim.step behind a plain call: inlined once here rather than into the long epoch loop,
-    which keeps the loop's cold compile short."""
+    """optim.step (which inlines every optimizer family) compiled once as a function of its own,
+    called from the epoch loop rather than inlined into it."""
     optim.step(family, p, g, state, scalars, hp, t)
 
 
@@ -410,4 +410,4 @@ def batch_loss_grad(model: Model, params: np.ndarray, x: np.ndarray, targets: np
     return loss / rows, g
 
 
-__all__ = ["AUGMENTS", "BINARY", "MSE", "TrainConfig", "Trainer", "augment_code", "batch_loss_grad", "batch_plan"]
+__all__ = ["AUGMENTS", "TrainConfig", "Trainer", "augment_code", "batch_loss_grad", "batch_plan"]

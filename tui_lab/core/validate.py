@@ -18,15 +18,20 @@ from typing import Protocol
 
 import numpy as np
 
+from .datasets import Dataset
 from .ensembles import (bootstrap_indices, ridge_fit_many, ridge_predict_many, running_mean,
                         tree_fit_many, tree_predict_many)
+from .models import Model
+from .optim import Optimizer
 from .rng import key_for, permutation
+from .train import TrainConfig, Trainer
 
 METHODS = ("kfold", "loo", "timeseries", "bootstrap", "bias_variance", "capacity", "bagging", "boosting")
 CV_METHODS = ("kfold", "loo", "timeseries")
 GRID_POINTS = 121
 BIAS_VARIANCE_POINTS = 200   # test inputs the decomposition is averaged over, at least
-FAN_FITS = 20            # replicate fits kept on the plotting grid for the fan pictures
+FAN_FITS = 20            # replicate fits kept on the plotting grid for the bias-variance fans
+BOOTSTRAP_FAN = 50       # and for the bootstrap's
 
 # rng streams of one seed, one per purpose, so changing one experiment never shifts another's draws
 STREAM_FOLDS = 11
@@ -78,6 +83,28 @@ class Tree:
 
 
 @dataclass
+class Trained:
+    """A model fit by gradient descent with the train kind's loop (logistic regression, mlp):
+    one Trainer per index set, all from the same initial weights, so fits differ only by data."""
+    model: Model
+    optimizer: Optimizer
+    config: TrainConfig
+    init: str
+    seed: int
+    dataset: str                      # the data set's name (augmentations depend on it)
+    label: dict
+
+    def fit_many(self, x, y, idx):
+        data = Dataset(self.dataset, x, y, self.model.n_classes, 0.0)
+        # the validation rows only feed the per-epoch curve (no early stopping here): the fit's own rows
+        return [Trainer(data, (rows, rows, rows[:0]), self.model, self.optimizer, self.config, self.seed,
+                        self.init).run() for rows in np.atleast_2d(idx)]
+
+    def predict_many(self, params, xq):
+        return np.stack([trainer.predict(xq) for trainer in params])
+
+
+@dataclass
 class Problem:
     x: np.ndarray                     # (n, d) every row
     y: np.ndarray                     # (n,)
@@ -86,6 +113,12 @@ class Problem:
     test: np.ndarray
     truth: Callable[[np.ndarray], np.ndarray] | None = None          # noiseless f(x), synthetic regression
     draw: Callable[[int, int], tuple[np.ndarray, np.ndarray]] | None = None   # (n, replicate) -> fresh (x, y)
+    n_classes: int = 0                # 0 = regression
+
+    def loss(self, pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The train kind's data loss along the last axis of y: squared error for regression,
+        cross-entropy for classification (pred: P(class 1), or class probabilities on a last axis)."""
+        return mse(pred, y) if self.n_classes == 0 else cross_entropy(pred, y)
 
     @property
     def pool(self) -> np.ndarray:
@@ -112,6 +145,16 @@ class Outcome:
 def mse(pred: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Mean squared error along the last axis (one value per row of a (reps, q) prediction)."""
     return np.mean((pred - y) ** 2, axis=-1)
+
+
+def cross_entropy(prob: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Mean cross-entropy of class labels y (q,) under probabilities (..., q) for two classes
+    (P(class 1)) or (..., q, classes); clipped so a confident miss costs ~28, not infinity."""
+    if prob.ndim > y.ndim and prob.shape[-1] > 1 and prob.shape[-2] == y.shape[-1]:
+        picked = np.take_along_axis(prob, y.astype(np.int64)[:, None], axis=-1)[..., 0]
+    else:
+        picked = np.where(y == 1.0, prob, 1.0 - prob)
+    return -np.mean(np.log(np.clip(picked, 1e-12, 1.0)), axis=-1)
 
 
 def fit_predict(learner: Learner, x, y, rows: np.ndarray, *queries: np.ndarray) -> list[np.ndarray]:
@@ -174,7 +217,7 @@ def cross_validate(problem: Problem, candidates: list[Learner], method: str, k: 
         val_losses = []
         for number, (fit_rows, val_rows) in enumerate(folds, start=1):
             pred_fit, pred_val = fit_predict(learner, x, y, fit_rows, x[fit_rows], x[val_rows])
-            train_loss, val_loss = float(mse(pred_fit, y[fit_rows])), float(mse(pred_val, y[val_rows]))
+            train_loss, val_loss = float(problem.loss(pred_fit, y[fit_rows])), float(problem.loss(pred_val, y[val_rows]))
             val_losses.append(val_loss)
             rows.append({**learner.label, "fold": number, "n_train": fit_rows.size, "n_val": val_rows.size,
                          "train_loss": train_loss, "val_loss": val_loss})
@@ -188,8 +231,9 @@ def cross_validate(problem: Problem, candidates: list[Learner], method: str, k: 
                      key=lambda i: simplicity(table[i]))
     learner = candidates[chosen]
     pool = problem.pool
+    grid = problem.grid()
     pred_pool, pred_test, *pred_grid = fit_predict(learner, x, y, pool, x[pool], x[problem.test],
-                                                   *([problem.grid()] if problem.grid() is not None else []))
+                                                   *([grid] if grid is not None else []))
     chosen_rows = [r for r in rows if all(r.get(key) == value for key, value in learner.label.items())]
     summary = {
         **{f"chosen_{key}": value for key, value in learner.label.items()},
@@ -197,8 +241,8 @@ def cross_validate(problem: Problem, candidates: list[Learner], method: str, k: 
         "val_loss_mean": table[chosen]["cv_mean"], "val_loss_std": table[chosen]["cv_std"],
         "val_loss_se": table[chosen]["cv_se"],
         "train_loss_mean": float(np.mean([r["train_loss"] for r in chosen_rows])),
-        "refit_train_loss": float(mse(pred_pool, y[pool])),
-        "test_loss": float(mse(pred_test, y[problem.test])),
+        "refit_train_loss": float(problem.loss(pred_pool, y[pool])),
+        "test_loss": float(problem.loss(pred_test, y[problem.test])),
     }
     layout = {"pool": pool, "test": problem.test,
               "folds": [{"train": f, "val": v} for f, v in folds]}
@@ -217,13 +261,13 @@ def capacity(problem: Problem, candidates: list[Learner]) -> Outcome:
     for learner in candidates:
         pred_train, pred_val, *pred_grid = fit_predict(learner, x, y, train, x[train], x[val],
                                                        *([grid] if grid is not None else []))
-        rows.append({**learner.label, "train_loss": float(mse(pred_train, y[train])),
-                     "val_loss": float(mse(pred_val, y[val]))})
+        rows.append({**learner.label, "train_loss": float(problem.loss(pred_train, y[train])),
+                     "val_loss": float(problem.loss(pred_val, y[val]))})
         fits += pred_grid
     best = min(range(len(rows)), key=lambda i: rows[i]["val_loss"])
     pred_test, = fit_predict(candidates[best], x, y, train, x[problem.test])
     summary = {**{f"best_{key}": value for key, value in candidates[best].label.items()},
-               "best_val_loss": rows[best]["val_loss"], "test_loss": float(mse(pred_test, y[problem.test])),
+               "best_val_loss": rows[best]["val_loss"], "test_loss": float(problem.loss(pred_test, y[problem.test])),
                "train_loss_min": min(r["train_loss"] for r in rows)}
     return Outcome("capacity", rows, summary, {}, with_grid(problem, {"fits": np.array(fits)} if fits else {}))
 
@@ -317,21 +361,21 @@ def bootstrap(problem: Problem, learner: Learner, n_boot: int, level: float, see
     params = learner.fit_many(x, y, idx)
     pred_test = learner.predict_many(params, x[test])
     pred_train = learner.predict_many(params, x[train])
-    test_loss = mse(pred_test, y[test])
+    test_loss = problem.loss(pred_test, y[test])
     base_train, base_test = fit_predict(learner, x, y, train, x[train], x[test])
     test_picks = bootstrap_indices(key_for(seed, STREAM_TEST_RESAMPLE), n_boot, test.size, test.size)
-    resampled = mse(base_test[test_picks], y[test][test_picks])
+    resampled = problem.loss(base_test[test_picks], y[test][test_picks])
     rows = []
     for r in range(n_boot):
         out_of_bag = np.setdiff1d(np.arange(train.size), picks[r])
-        oob = float(mse(pred_train[r, out_of_bag], y[train][out_of_bag])) if out_of_bag.size else float("nan")
-        rows.append({"replicate": r + 1, "train_loss": float(mse(pred_train[r, picks[r]], y[train][picks[r]])),
+        oob = float(problem.loss(pred_train[r, out_of_bag], y[train][out_of_bag])) if out_of_bag.size else float("nan")
+        rows.append({"replicate": r + 1, "train_loss": float(problem.loss(pred_train[r, picks[r]], y[train][picks[r]])),
                      "oob_loss": oob, "test_loss": float(test_loss[r]), "test_loss_resampled": float(resampled[r])})
     lo, hi = percentile_interval(test_loss, level)
     set_lo, set_hi = percentile_interval(resampled, level)
     oob_values = [r["oob_loss"] for r in rows if np.isfinite(r["oob_loss"])]
     summary = {"level": level, "n_boot": n_boot,
-               "train_loss": float(mse(base_train, y[train])), "test_loss": float(mse(base_test, y[test])),
+               "train_loss": float(problem.loss(base_train, y[train])), "test_loss": float(problem.loss(base_test, y[test])),
                "test_loss_mean": float(test_loss.mean()), "test_loss_std": float(test_loss.std(ddof=1)),
                "test_loss_ci_low": float(lo), "test_loss_ci_high": float(hi),
                "test_set_ci_low": float(set_lo), "test_set_ci_high": float(set_hi),
@@ -341,7 +385,7 @@ def bootstrap(problem: Problem, learner: Learner, n_boot: int, level: float, see
     if grid is not None:
         on_grid = learner.predict_many(params, grid)
         band_lo, band_hi = percentile_interval(on_grid, level)
-        curves = {"fits": on_grid[:max(FAN_FITS, 50)], "fit": fit_predict(learner, x, y, train, grid)[0],
+        curves = {"fits": on_grid[:BOOTSTRAP_FAN], "fit": fit_predict(learner, x, y, train, grid)[0],
                   "band_low": band_lo, "band_high": band_hi}
     return Outcome("bootstrap", rows, summary, {}, with_grid(problem, curves))
 
@@ -359,10 +403,10 @@ def bagging(problem: Problem, learner: Learner, n_models: int, n_datasets: int, 
     ens_train = running_mean(learner.predict_many(params, x[train]))
     ens_test = running_mean(learner.predict_many(params, x[test]))
     single_train, single_test = fit_predict(learner, x, y, train, x[train], x[test])
-    rows = [{"n_models": m + 1, "train_loss": float(mse(ens_train[m], y[train])),
-             "test_loss": float(mse(ens_test[m], y[test]))} for m in range(n_models)]
-    summary = {"single_train_loss": float(mse(single_train, y[train])),
-               "single_test_loss": float(mse(single_test, y[test])),
+    rows = [{"n_models": m + 1, "train_loss": float(problem.loss(ens_train[m], y[train])),
+             "test_loss": float(problem.loss(ens_test[m], y[test]))} for m in range(n_models)]
+    summary = {"single_train_loss": float(problem.loss(single_train, y[train])),
+               "single_test_loss": float(problem.loss(single_test, y[test])),
                "train_loss": rows[-1]["train_loss"], "test_loss": rows[-1]["test_loss"]}
     if problem.truth is not None and problem.draw is not None and n_datasets > 1:
         x_test = x[test]

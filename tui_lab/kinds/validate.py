@@ -3,28 +3,35 @@ bias-variance, bootstrap, bagging, boosting) on the seeded data sets of the trai
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..core import validate as core
 from ..core.datasets import make_dataset
+from ..core.optim import Optimizer
 from ..core.rng import key_for
+from ..core.train import TrainConfig
 from ..output import fmt, table
-from ..scenario.datamodel import DataSettings, ModelSettings, MAX_DEGREE, parse_data, parse_model
+from ..scenario.datamodel import (MAX_DEGREE, MAX_WIDTH, DataSettings, ModelSettings, parse_data, parse_model,
+                                  parse_train)
 from ..scenario.fields import Section
+from ..scenario.optimizers import parse_optimizers
 
 MAX_REPLICATES = 5000
 MAX_TREE_DEPTH = 10
 MAX_LOO_POINTS = 2000
 REPLICATE_STREAM = 0x7A11D000     # fresh training sets of the generating process: seed streams from here on
 DEFAULT_DEGREES = [1, 2, 3, 4, 6, 8, 10, 12, 15]
+DEFAULT_WIDTHS = [1, 2, 4, 8, 16, 32, 64]
+CLOSED_FORM = ("linear", "poly")          # fit by least squares; logistic / mlp train with [train] and [[optimizers]]
 LEARNERS = ("model", "stump", "tree")
 
 # [validate] keys beyond `method`, and the methods that use each
 KEY_METHODS = {
     "k": ("kfold", "timeseries"),
     "degrees": ("kfold", "loo", "timeseries", "capacity", "bias_variance"),
+    "widths": ("kfold", "loo", "timeseries", "capacity", "bias_variance"),
     "l2": core.METHODS,
     "select": core.CV_METHODS,
     "n_boot": ("bootstrap",),
@@ -44,6 +51,7 @@ class ValidateSettings:
     method: str
     k: int = 5
     degrees: list[int] = field(default_factory=list)     # empty: the model's own degree
+    widths: list[int] = field(default_factory=list)      # mlp hidden-layer widths to sweep; empty: the model's own
     l2: list[float] = field(default_factory=lambda: [0.0])
     select: str = "min"
     n_boot: int = 100
@@ -53,11 +61,14 @@ class ValidateSettings:
     depth: int = 3
     learning_rate: float = 0.1
     n_datasets: int = 100
+    training: TrainConfig | None = None                  # logistic / mlp: how each fit trains
+    optimizer: Optimizer | None = None
 
     def to_dict(self) -> dict:
         used = {key: getattr(self, key) for key, methods in KEY_METHODS.items() if self.method in methods}
         if self.learner != "tree":
             used.pop("depth", None)
+        used.pop("widths" if self.model.name in CLOSED_FORM else "degrees", None)
         return {"method": self.method, **used}
 
 
@@ -79,16 +90,15 @@ def parse(top: Section, seed: int) -> ValidateSettings:
     if method in ("kfold", "timeseries"):
         most = pool if method == "kfold" else pool - 1
         st.k = sec.integer("k", min(5, most), low=2 if method == "kfold" else 1, high=most)
-    sweep = model.name in ("linear", "poly")
     if method in KEY_METHODS["degrees"]:
-        default = DEFAULT_DEGREES if method in ("capacity", "bias_variance") else []
-        st.degrees = [int(d) for d in sec.numbers(
-            "degrees", default, check=lambda d: float(d).is_integer() and 1 <= d <= MAX_DEGREE,
-            expected=f"a list of polynomial degrees, integers in [1, {MAX_DEGREE}]")]
-        if method in ("capacity", "bias_variance") and not st.degrees:
-            raise sec.fail("degrees", "at least one polynomial degree", [])
-        if sec.has("degrees") and not sweep:
-            raise sec.fail_at("degrees", f"a degree sweep needs model linear or poly, not {model.name}")
+        st.degrees = complexity_sweep(sec, "degrees", model.name in CLOSED_FORM, method, DEFAULT_DEGREES,
+                                      MAX_DEGREE, "polynomial degrees", "model linear or poly")
+        st.widths = complexity_sweep(sec, "widths", model.name == "mlp", method, DEFAULT_WIDTHS, MAX_WIDTH,
+                                     "hidden-layer widths", "model mlp")
+    if sec.has("l2") and model.name not in CLOSED_FORM:
+        sec.raw("l2")
+        raise sec.fail_at("l2", f"the closed-form ridge penalty is for linear and poly; {model.name} trains "
+                                "with [regularize] l2")
     l2 = sec.raw("l2", 0.0, "a non-negative number")
     if method in core.CV_METHODS and isinstance(l2, list):
         st.l2 = sec.numbers("l2", expected="a non-negative number or a list of them (candidates)",
@@ -118,18 +128,54 @@ def parse(top: Section, seed: int) -> ValidateSettings:
                                     low=2 if method == "bias_variance" else 0, high=MAX_REPLICATES)
     sec.done()
     check_supported(top, st, n_test)
+    if model.name not in CLOSED_FORM:
+        st.training, st.optimizer = parse_training(top, data, model)
     return st
+
+
+def complexity_sweep(sec: Section, key: str, applies: bool, method: str, default: list[int], most: int,
+                     what: str, needs: str) -> list[int]:
+    """degrees / widths: the complexities a sweep compares (capacity and bias_variance always sweep)."""
+    if not applies:
+        if sec.has(key):
+            sec.raw(key)
+            raise sec.fail_at(key, f"a sweep over {what} needs {needs}")
+        return []
+    values = sec.numbers(key, default if method in ("capacity", "bias_variance") else [],
+                         check=lambda v: float(v).is_integer() and 1 <= v <= most,
+                         expected=f"a list of {what}, integers in [1, {most}]")
+    if method in ("capacity", "bias_variance") and not values:
+        raise sec.fail(key, f"at least one of the {what}", [])
+    return [int(v) for v in values]
+
+
+def parse_training(top: Section, data: DataSettings, model: ModelSettings) -> tuple[TrainConfig, Optimizer]:
+    """[train], [regularize] and [[optimizers]] as in the train kind, for one configuration: every fit
+    of the experiment trains with it."""
+    variants = parse_train(top, data, model)
+    if len(variants) > 1:
+        raise top.fail_at("regularize", "validate trains one configuration: give single values, not lists")
+    if variants[0].config.early_stopping:
+        raise top.fail_at("regularize.early_stopping", "validate scores each fit on its own held-out rows; "
+                                                       "early stopping is not available here")
+    optimizers = parse_optimizers(top)
+    if len(optimizers) > 1:
+        raise top.fail_at("optimizers", f"validate trains with one optimizer, got {len(optimizers)}")
+    return variants[0].config, optimizers[0]
 
 
 def check_supported(top: Section, st: ValidateSettings, n_test: int) -> None:
     """Shapes of the experiment that cannot run, as bad input."""
     if not st.data.is_regression:
-        raise top.fail_at("data.name", f"validate runs on the regression data sets (linear, sine, poly) for now, "
-                                       f"not {st.data.name}")
-    uses_model = not (st.method in ("bagging", "boosting") and st.learner != "model")
-    if st.model.name not in ("linear", "poly") and uses_model:
-        raise top.fail_at("model.name", f"validate fits linear and poly models (closed-form least squares) and "
-                                        f"trees / stumps for bagging and boosting, not {st.model.name}")
+        if st.method in ("bias_variance", "boosting"):
+            raise top.fail_at("validate.method", f"{st.method} works on squared error: it needs a regression "
+                                                 f"data set (linear, sine, poly), not {st.data.name}")
+        if st.learner != "model":
+            raise top.fail_at("validate.learner", f"trees and stumps here are regression trees: on "
+                                                  f"{st.data.name} use learner = \"model\"")
+    if st.method in ("capacity", "bias_variance") and st.model.name == "logistic":
+        raise top.fail_at("validate.method", f"{st.method} sweeps a complexity: use model poly (degrees) or "
+                                             "mlp (widths), not logistic")
     if n_test < 1:
         raise top.fail("data.split", "a test fraction leaving at least 1 test point", list(st.data.split))
     if st.method == "capacity" and st.data.sizes[1] < 1:
@@ -139,18 +185,27 @@ def check_supported(top: Section, st: ValidateSettings, n_test: int) -> None:
 
 # -- building the experiment ----------------------------------------------------------------------
 
-def model_learners(st: ValidateSettings) -> list[core.Learner]:
-    """The candidates: every (degree, l2) pair of the sweep, or the [model] alone."""
-    degrees = st.degrees or [st.model.degree if st.model.name == "poly" else 1]
-    return [core.PolyRidge(d, l2) for d in degrees for l2 in st.l2]
+def model_learners(st: ValidateSettings, seed: int) -> list[core.Learner]:
+    """The candidates: every (degree, l2) pair of the sweep, every width, or the [model] alone."""
+    if st.model.name in CLOSED_FORM:
+        degrees = st.degrees or [st.model.degree if st.model.name == "poly" else 1]
+        return [core.PolyRidge(d, l2) for d in degrees for l2 in st.l2]
+    if not st.widths:
+        return [trained(st, st.model, {}, seed)]
+    layers = max(1, len(st.model.hidden))
+    return [trained(st, replace(st.model, hidden=(w,) * layers), {"width": w}, seed) for w in st.widths]
 
 
-def weak_learner(st: ValidateSettings) -> core.Learner:
+def trained(st: ValidateSettings, model: ModelSettings, label: dict, seed: int) -> core.Trained:
+    return core.Trained(model.build(), st.optimizer, st.training, model.init, seed, st.data.name, label)
+
+
+def weak_learner(st: ValidateSettings, seed: int) -> core.Learner:
     if st.learner == "stump":
         return core.Tree(1)
     if st.learner == "tree":
         return core.Tree(st.depth)
-    return model_learners(st)[0]
+    return model_learners(st, seed)[0]
 
 
 def build_problem(st: ValidateSettings) -> core.Problem:
@@ -171,6 +226,8 @@ def build_problem(st: ValidateSettings) -> core.Problem:
     def truth(q: np.ndarray) -> np.ndarray:
         return data.truth(q[:, 0])     # the regression sets have one input
 
+    if not data.is_regression:
+        return core.Problem(x, y, train, val, test, n_classes=data.n_classes)
     return core.Problem(x, y, train, val, test, truth, draw)
 
 
@@ -178,24 +235,28 @@ def experiment(st: ValidateSettings, seed: int) -> tuple[core.Problem, core.Outc
     problem = build_problem(st)
     m = st.method
     if m in core.CV_METHODS:
-        return problem, core.cross_validate(problem, model_learners(st), m, st.k, seed, st.select)
+        return problem, core.cross_validate(problem, model_learners(st, seed), m, st.k, seed, st.select)
     if m == "capacity":
-        return problem, core.capacity(problem, model_learners(st))
+        return problem, core.capacity(problem, model_learners(st, seed))
     if m == "bias_variance":
-        return problem, core.bias_variance(problem, model_learners(st), st.n_datasets)
+        return problem, core.bias_variance(problem, model_learners(st, seed), st.n_datasets)
     if m == "bootstrap":
-        return problem, core.bootstrap(problem, model_learners(st)[0], st.n_boot, st.ci, seed)
+        return problem, core.bootstrap(problem, model_learners(st, seed)[0], st.n_boot, st.ci, seed)
     if m == "bagging":
-        return problem, core.bagging(problem, weak_learner(st), st.n_models, st.n_datasets, seed)
-    outcome = core.boosting(problem, weak_learner(st), st.n_models, st.learning_rate)
-    model = model_learners(st)[0]
+        return problem, core.bagging(problem, weak_learner(st, seed), st.n_models, st.n_datasets, seed)
+    outcome = core.boosting(problem, weak_learner(st, seed), st.n_models, st.learning_rate)
+    model = model_learners(st, seed)[0]
     pred, = core.fit_predict(model, problem.x, problem.y, problem.train, problem.x[problem.test])
     outcome.summary["model_test_loss"] = float(core.mse(pred, problem.y[problem.test]))
     return problem, outcome
 
 
 def result_dict(st: ValidateSettings, problem: core.Problem, outcome: core.Outcome, include_data: bool) -> dict:
-    out = {"setup": {"data": st.data.to_dict(), "model": st.model.to_dict(), "validate": st.to_dict()},
+    setup = {"data": st.data.to_dict(), "model": st.model.to_dict(), "validate": st.to_dict()}
+    if st.optimizer is not None:
+        setup["train"] = {"epochs": st.training.epochs, "batch_size": st.training.batch_size,
+                          "optimizer": st.optimizer.name, "hyperparams": st.optimizer.hyperparams}
+    out = {"setup": setup,
            "method": outcome.method, "results": outcome.results, "summary": outcome.summary, **outcome.extras}
     if include_data:
         out["data"] = {part: {"x": problem.x[rows], "y": problem.y[rows]}
