@@ -8,6 +8,7 @@ import pytest
 import claims_conv  # noqa: F401  (each module registers its claims)
 import claims_surface  # noqa: F401
 import claims_train  # noqa: F401
+import claims_validate  # noqa: F401
 import tui_lab
 from claims import CLAIMS
 from tui_lab.scenario.shipped import course_order, shipped_names

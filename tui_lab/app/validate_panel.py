@@ -71,11 +71,14 @@ def candidate_key(row: dict) -> tuple:
     return tuple((key, row[key]) for key in CANDIDATE_KEYS if key in row)
 
 
-def candidate_name(row: dict) -> str:
-    parts = [f"d{row['degree']}"] if "degree" in row else []
-    parts += [f"w{row['width']}"] if "width" in row else []
-    parts += [f"λ{row['l2']:g}"] if row.get("l2") else []
-    return " ".join(parts)
+def candidate_name(row: dict, keys: list[str]) -> str:
+    """A short name from the keys the candidates differ in, e.g. 'd3', 'w16', 'λ0.01', 'd9 λ0.1'."""
+    symbols = {"degree": "d", "width": "w", "l2": "λ"}
+    return " ".join(f"{symbols[key]}{row[key]:g}" for key in keys)
+
+
+def varying_keys(candidates: list[dict]) -> list[str]:
+    return [key for key in CANDIDATE_KEYS if len({c.get(key) for c in candidates}) > 1]
 
 
 def complexity(rows: list[dict]) -> str:
@@ -261,7 +264,7 @@ class ValidatePanel(KindPanel):
         self.query_one("#validate-right").refresh()
         if self.outcome.method in CV_METHODS:
             layout = self.query_one("#validate-layout", Static)
-            layout.update(self._fold_layout(max(20, (layout.size.width or 40) - 22), layout.size.height or 12))
+            layout.update(self._fold_layout(layout.size.width or 40, layout.size.height or 12))
         self.query_one("#validate-numbers", Static).update(self._numbers())
         if not self.playing:
             self._say(self._progress("paused" if self.shown else "ready"))
@@ -328,7 +331,7 @@ class ValidatePanel(KindPanel):
 
     # --- the fold layout -----------------------------------------------------------------------
     def _fold_layout(self, width: int, height: int) -> Text:
-        """One line per fold: the pool's points (binned to fit) as train █ / validation █, the test
+        """One line per fold: the pool's points (binned to fit) as train █ / validation ░, the test
         points apart on the right; then the fold's losses. The latest folds stay in view."""
         layout = self.outcome.curves["layout"]
         pool, test = layout["pool"], layout["test"]
@@ -339,8 +342,10 @@ class ValidatePanel(KindPanel):
         else:                                                       # each fold's validation block together
             display = np.concatenate([f["val"] for f in folds] + [test])
         column_of = {row: i for i, row in enumerate(display)}
-        bins = min(width, display.size)
         rows = self.outcome.results[:self.shown]
+        keys = varying_keys(self.outcome.extras["candidates"])
+        prefix = max(len(candidate_name(r, keys)) for r in self.outcome.results) + 5
+        bins = max(8, min(width - prefix - len(" val 0.0000e+00"), display.size))
         text = Text()
         for mark, name in zip(FOLD_MARKS.values(), ("unused", "train", "validation", "test (never used)")):
             text.append(*mark)
@@ -353,8 +358,8 @@ class ValidatePanel(KindPanel):
             marks[[column_of[r] for r in fold["train"]]] = 1
             marks[[column_of[r] for r in fold["val"]]] = 2
             marks[pool.size:] = 3
-            label = candidate_name(row) + " " if len(self.outcome.extras.get("candidates", [])) > 1 else ""
-            text.append(f"{label}{row['fold']:>3} ", style="bold")
+            label = candidate_name(row, keys)
+            text.append(f"{label} {row['fold']:>3} ".rjust(prefix), style="bold")
             for chunk in np.array_split(marks, bins):
                 text.append(*FOLD_MARKS[int(chunk.max())])     # a bin shows its most telling point
             text.append(f" val {row['val_loss']:.3g}\n")
@@ -478,7 +483,7 @@ class ValidatePanel(KindPanel):
                 plt.xlim(0.5, len(self.outcome.results) + 0.5)
             axis.ticks(plt)
             return "loss per fold: validation ● orange, train ● blue"
-        names = [candidate_name(c) for c in candidates]
+        names = [candidate_name(c, varying_keys(candidates)) for c in candidates]
         index = {candidate_key(c): i + 1 for i, c in enumerate(candidates)}
         xs = [index[candidate_key(r)] for r in rows]
         axis = LossAxis([r["val_loss"] for r in self.outcome.results])

@@ -1,22 +1,9 @@
-"""The claims of the shipped validate lessons, each checked on the numbers of a headless run.
-
-They register in test_lessons' course-wide CLAIMS (so its every-scenario-has-a-claim check sees
-them) and run here through its own check, test_lesson_claim_holds."""
-
-import copy
+"""Claims of the generalization and validation lessons (kind validate)."""
 
 import pytest
 
-import test_lessons as lessons
 import tui_lab
-from test_lessons import claim
-
-VALIDATE_CLAIMS = []
-
-
-def validate_claim(name):
-    VALIDATE_CLAIMS.append(name)
-    return claim(name)
+from claims import claim, rerun, scenario_raw
 
 
 def by(result, key):
@@ -27,20 +14,11 @@ def candidates(result, key):
     return {c[key]: c for c in result["candidates"]}
 
 
-def rerun(name, drop=(), **validate_overrides):
-    """The scenario again with [validate] keys changed (or dropped), as a lesson tells the student to."""
-    raw = copy.deepcopy(tui_lab.load_scenario(name).raw)
-    raw["validate"].update(validate_overrides)
-    for key in drop:
-        del raw["validate"][key]
-    return tui_lab.run_scenario(raw)
-
-
 def non_increasing(values):
     return all(b <= a * (1 + 1e-12) for a, b in zip(values, values[1:]))
 
 
-@validate_claim("validate-memorize")
+@claim("validate-memorize")
 def _(result):
     rows = by(result, "degree")
     assert non_increasing([r["train_loss"] for r in result["results"]])
@@ -49,7 +27,7 @@ def _(result):
     assert result["summary"]["best_degree"] == 3
 
 
-@validate_claim("validate-capacity")
+@claim("validate-capacity")
 def _(result):
     rows = by(result, "degree")
     best = result["summary"]["best_val_loss"]
@@ -59,7 +37,7 @@ def _(result):
     assert rows[20]["val_loss"] > 100 * best > rows[20]["train_loss"]                      # overfitting
 
 
-@validate_claim("validate-kfold")
+@claim("validate-kfold")
 def _(result):
     assert result["summary"]["chosen_degree"] == 3
     for degree in (1, 3, 5, 9, 15):
@@ -71,7 +49,7 @@ def _(result):
     assert means[3]["cv_mean"] == min(c["cv_mean"] for c in result["candidates"])
 
 
-@validate_claim("validate-loo")
+@claim("validate-loo")
 def _(result):
     assert result["summary"]["n_folds"] == 32 and all(r["n_val"] == 1 for r in result["results"])
     line = candidates(result, "degree")[1]
@@ -80,37 +58,37 @@ def _(result):
     assert result["summary"]["test_loss"] < 1.5 * 0.2 ** 2
 
 
-@validate_claim("validate-timeseries")
+@claim("validate-timeseries")
 def _(result):
     rows = result["results"]
     assert result["summary"]["chosen_degree"] == 1
     first_fold = {r["degree"]: r["val_loss"] for r in rows if r["fold"] == 1}
     assert first_fold[9] > 1e9 and first_fold[5] > 1000
     assert [r["n_train"] for r in rows if r["degree"] == 1] == [16, 32, 48, 64]
-    shuffled = candidates(rerun("validate-timeseries", method="kfold"), "degree")
+    shuffled = candidates(rerun("validate-timeseries", "validate", method="kfold"), "degree")
     assert shuffled[9]["cv_mean"] < 1.5 * 0.2 ** 2                    # interpolation flatters degree 9
 
 
-@validate_claim("validate-ridge-one-se")
+@claim("validate-ridge-one-se")
 def _(result):
     means = candidates(result, "l2")
     best = min(means.values(), key=lambda c: c["cv_mean"])
     assert best["l2"] == 0.001 and result["summary"]["chosen_l2"] == 0.01
     assert means[0.01]["cv_mean"] <= best["cv_mean"] + best["cv_se"]
     assert means[0.0]["cv_mean"] > 10 and means[1.0]["cv_mean"] > 3 * best["cv_mean"]
-    assert rerun("validate-ridge-one-se", select="min")["summary"]["chosen_l2"] == 0.001
+    assert rerun("validate-ridge-one-se", "validate", select="min")["summary"]["chosen_l2"] == 0.001
 
 
-@validate_claim("validate-moons-width")
+@claim("validate-moons-width")
 def _(result):
     means = candidates(result, "width")
     assert min(means[w]["cv_mean"] for w in (1, 2, 4)) > 2 * max(means[w]["cv_mean"] for w in (8, 32))
     assert result["summary"]["chosen_width"] == 32
     assert means[8]["cv_mean"] - means[32]["cv_mean"] < means[32]["cv_se"]
-    assert rerun("validate-moons-width", select="one_se")["summary"]["chosen_width"] == 8
+    assert rerun("validate-moons-width", "validate", select="one_se")["summary"]["chosen_width"] == 8
 
 
-@validate_claim("validate-bias-variance")
+@claim("validate-bias-variance")
 def _(result):
     rows = by(result, "degree")
     for row in result["results"]:
@@ -123,7 +101,7 @@ def _(result):
     assert rows[12]["variance"] > 100
 
 
-@validate_claim("validate-bootstrap")
+@claim("validate-bootstrap")
 def _(result):
     s = result["summary"]
     assert s["test_loss_ci_low"] < s["test_loss"] < s["test_loss_ci_high"]
@@ -133,18 +111,21 @@ def _(result):
     assert test_set / 2 > 0.3 * s["test_loss"]
 
 
-@validate_claim("validate-bagging")
+@claim("validate-bagging")
 def _(result):
     s, rows = result["summary"], result["results"]
     assert rows[0]["test_loss"] > s["single_test_loss"] > s["test_loss"]
     assert s["variance"] < 0.6 * s["single_variance"]
     assert rows[-1]["bias2"] < 0.01 and s["single_bias2"] < 0.01
-    polynomial = rerun("validate-bagging", drop=("depth",), learner="model")["summary"]
+    raw = scenario_raw("validate-bagging")
+    del raw["validate"]["depth"]                                 # the lesson: learner = "model", no depth
+    raw["validate"]["learner"] = "model"
+    polynomial = tui_lab.run_scenario(raw)["summary"]
     change = abs(polynomial["variance"] - polynomial["single_variance"])
     assert change < 0.2 * polynomial["single_variance"]       # a stable model gains little
 
 
-@validate_claim("validate-boosting")
+@claim("validate-boosting")
 def _(result):
     rows, s = result["results"], result["summary"]
     assert non_increasing([s["base_train_loss"]] + [r["train_loss"] for r in rows])
@@ -154,15 +135,10 @@ def _(result):
     assert rows[-1]["test_loss"] > min(r["test_loss"] for r in rows)
 
 
-@validate_claim("validate-boosting-overfit")
+@claim("validate-boosting-overfit")
 def _(result):
     rows, s = result["results"], result["summary"]
     assert rows[13]["train_loss"] < 0.01 < 0.3 ** 2
     assert s["best_rounds"] == 13
     assert rows[-1]["val_loss"] > s["best_val_loss"] and rows[-1]["test_loss"] > s["test_loss_at_best"]
     assert rows[-1]["train_loss"] < 1e-10
-
-
-@pytest.mark.parametrize("name", VALIDATE_CLAIMS)
-def test_validate_lesson_claim_holds(name):
-    lessons.test_lesson_claim_holds(name)
