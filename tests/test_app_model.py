@@ -130,3 +130,11 @@ def test_every_shipped_surface_scenario_draws():
             assert "┌" in plot.build()
         drawn += 1
     assert drawn >= 1
+
+
+def test_raster_clips_a_diverging_segment_to_the_window():
+    segs = np.array([[0.5, 0.5, 1e300, 1e300], [0.0, 0.0, np.inf, 0.0], [5.0, 5.0, 6.0, 6.0]])
+    px, py = raster_points(segs, (0.0, 1.0, 0.0, 1.0), 10, 10)
+    assert len(px) == 5                      # the diagonal from the centre to the corner, nothing else
+    np.testing.assert_allclose(px, py)
+    assert px.min() == 0.55 and px.max() == 0.95

@@ -103,6 +103,25 @@ def contour_levels(z: np.ndarray, count: int = 12) -> np.ndarray:
     return levels
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _clip(ax, ay, bx, by, width, height):
+    """Liang-Barsky: the part of segment a-b inside [0, width] x [0, height] as (t0, t1), t0 > t1 if none.
+    Keeps a diverging path's last, enormous segment from costing billions of sub-steps."""
+    t0, t1 = 0.0, 1.0
+    dx, dy = bx - ax, by - ay
+    for p, q in ((-dx, ax), (dx, width - ax), (-dy, ay), (dy, height - ay)):
+        if p == 0.0:
+            if q < 0.0:
+                return 1.0, 0.0
+        else:
+            r = q / p
+            if p < 0.0:
+                t0 = max(t0, r)
+            else:
+                t1 = min(t1, r)
+    return t0, t1
+
+
 @njit(cache=True, nogil=True)
 def _raster(segs, x0, x1, y0, y1, width, height, mask):
     sx = width / (x1 - x0)
@@ -110,6 +129,12 @@ def _raster(segs, x0, x1, y0, y1, width, height, mask):
     for s in range(segs.shape[0]):
         ax, ay = (segs[s, 0] - x0) * sx, (segs[s, 1] - y0) * sy
         bx, by = (segs[s, 2] - x0) * sx, (segs[s, 3] - y0) * sy
+        if not (np.isfinite(ax) and np.isfinite(ay) and np.isfinite(bx) and np.isfinite(by)):
+            continue
+        t0, t1 = _clip(ax, ay, bx, by, width, height)
+        if t0 > t1:
+            continue
+        ax, ay, bx, by = ax + t0 * (bx - ax), ay + t0 * (by - ay), ax + t1 * (bx - ax), ay + t1 * (by - ay)
         n = int(max(abs(bx - ax), abs(by - ay)) * 2.0) + 1
         for k in range(n + 1):
             f = k / n
