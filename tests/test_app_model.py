@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from tui_lab import ScenarioError, load_scenario, run_scenario
-from tui_lab.app.surface_model import History, Race, parse_value, sweep_axes, sweep_axis
+from tui_lab.app.forms import parse_value
+from tui_lab.app.surface_model import History, Race, sweep_axes, sweep_axis
 from tui_lab.core.contour import contour_levels, contour_segments, raster_points
 
 RACE = {"title": "t", "kind": "surface", "seed": 3, "surface": {"name": "rosenbrock"}, "run": {"steps": 120},

@@ -13,7 +13,8 @@ from app_helpers import SURFACE_ONLY, idle, ready, steps, until
 from tui_lab import load_scenario
 from tui_lab.app.lab import LabApp
 from tui_lab.app.screens import BrowserScreen, ConfirmScreen, HelpScreen, PromptScreen
-from tui_lab.app.surface_panel import SPEEDS, FieldInput
+from tui_lab.app.forms import FieldInput
+from tui_lab.app.surface_panel import SPEEDS
 
 SIZE = (120, 40)
 
@@ -46,7 +47,8 @@ async def test_run_stops_at_the_scenarios_steps():
         await pilot.press("space")
         await until(pilot, lambda: idle(app) and panel.race.finished())
         assert steps(app) == [500] * 7
-        assert "500 steps" in str(app.query_one("#status", Static).render())
+        # the status bar follows on the next redraw tick
+        await until(pilot, lambda: "500 steps" in str(app.query_one("#status", Static).render()))
 
 
 async def test_lesson_steps_advance_and_go_back():

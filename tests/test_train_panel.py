@@ -8,7 +8,8 @@ from textual.widgets import Static
 from tui_lab import load_scenario
 from tui_lab.app.panel import PanelStatus
 from tui_lab.app.panels import PANELS
-from tui_lab.app.train_panel import FieldInput, TrainPanel
+from tui_lab.app.forms import FieldInput
+from tui_lab.app.train_panel import TrainPanel
 
 SCENARIO = {"title": "panel", "kind": "train", "seed": 1,
             "data": {"name": "moons", "n": 120}, "model": {"name": "mlp", "hidden": [8]},
@@ -63,7 +64,7 @@ async def test_panel_trains_and_steps_at_80x24():
         from tui_lab import run_scenario
         headless = run_scenario(SCENARIO)
         assert result["runs"][0]["train_loss"].tolist() == headless["runs"][0]["train_loss"].tolist()
-        await pilot.press("s")
+        await pilot.press("v")
         assert panel.selected == 1
         panel.reset()
         await pilot.pause(0.1)

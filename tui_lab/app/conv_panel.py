@@ -30,7 +30,7 @@ from textual.widgets import Static
 from ..core.conv import NAMED_KERNELS, Conv, Term, partial_sums
 from ..kinds.conv import shape_text
 from .commands import Command, bindings
-from .panel import KindPanel, PanelStatus
+from .autoplay import AutoplayPanel
 
 SPEEDS = (1, 2, 4, 8, 16, 32)       # terms per second when playing
 DEFAULT_SPEED = 2
@@ -148,7 +148,7 @@ class ConvView(ScrollableContainer, can_focus=True, inherit_bindings=False):
     and picks settings with them); page up / page down scroll it through the panel's commands."""
 
 
-class ConvPanel(KindPanel):
+class ConvPanel(AutoplayPanel):
     KIND = "conv"
     BINDINGS = bindings(CONV_COMMANDS)
     DEFAULT_CSS = """
@@ -178,14 +178,12 @@ class ConvPanel(KindPanel):
         self.data: Computed | None = None
         self.phase = 0
         self.stepper: Stepper | None = None
-        self.playing = False
         self.speed = DEFAULT_SPEED
         self.selected = 0               # index into SETTINGS
         self.image_view = False
         self.problem_text = ""
         self.pending_steps = 0          # lesson steps asked for before the numbers were ready
         self._entries: list[tuple] = []
-        self._timer = None
 
     def compose(self) -> ComposeResult:
         with ConvView(id="conv-scroll"):
@@ -198,7 +196,7 @@ class ConvPanel(KindPanel):
             yield Static(self.keys_text(), id="conv-keys")
 
     def on_mount(self) -> None:
-        self._timer = self.set_interval(1.0 / SPEEDS[self.speed], self._tick, pause=True)
+        self._start_timer(1.0 / SPEEDS[self.speed])
 
     # --- KindPanel --------------------------------------------------------------------------
     def load_scenario(self, scenario) -> None:
@@ -212,17 +210,9 @@ class ConvPanel(KindPanel):
         self.problem_text = ""
         self._compute(scenario)
 
-    def toggle_run(self) -> None:
-        if not self._ready():
-            return
-        if self.playing:
-            self._pause()
-            self._say(self.progress("paused"))
-            return
+    def _before_play(self) -> None:
         if self.stepper.finished:
             self._restart_phase()
-        self.playing = True
-        self._timer.resume()
 
     def step_once(self) -> None:
         self.advance(1)
@@ -280,9 +270,7 @@ class ConvPanel(KindPanel):
 
     def action_next_speed(self) -> None:
         self.speed = (self.speed + 1) % len(SPEEDS)
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_interval(1.0 / SPEEDS[self.speed], self._tick, pause=not self.playing)
+        self._start_timer(1.0 / SPEEDS[self.speed])
         self._say(f"speed: {SPEEDS[self.speed]} terms per second")
         self.refresh_view()
 
@@ -415,7 +403,7 @@ class ConvPanel(KindPanel):
         self._restart_phase()
         pending, self.pending_steps = self.pending_steps, 0
         self.advance(pending)
-        self._say(self.progress("ready"))
+        self._say(self._progress("ready"))
 
     def on_conv_panel_failed(self, message: Failed) -> None:
         if message.scenario is self.scenario:
@@ -457,13 +445,8 @@ class ConvPanel(KindPanel):
             return
         if not self.stepper.step():
             self._pause()
-            self._say(self.progress("done"))
+            self._say(self._progress("done"))
         self.refresh_view()
-
-    def _pause(self) -> None:
-        self.playing = False
-        if self._timer is not None:
-            self._timer.pause()
 
     def _ready(self) -> bool:
         if self.data is None or self.stepper is None:
@@ -471,10 +454,7 @@ class ConvPanel(KindPanel):
             return False
         return True
 
-    def _say(self, text: str) -> None:
-        self.post_message(PanelStatus(text))
-
-    def progress(self, state: str) -> str:
+    def _progress(self, state: str) -> str:
         s = self.stepper
         unit = "cell" if self.phase == 0 else "entry"
         return (f"{state}: {PHASES[self.phase]}, {unit} {s.entry + 1}/{len(s.counts)}, "

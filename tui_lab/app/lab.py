@@ -129,7 +129,10 @@ class LabApp(App):
 
     # --- panels ----------------------------------------------------------------------------
     def current_kind(self) -> str | None:
-        active = self.query_one("#kinds", TabbedContent).active
+        tabs = self.screen_stack[0].query("#kinds") if self.screen_stack else None
+        if not tabs:   # the lab's screen is gone: a late message while the app closes
+            return None
+        active = tabs.first(TabbedContent).active
         return active.removeprefix("tab-") if active.startswith("tab-") else None
 
     def current_panel(self) -> KindPanel | None:

@@ -40,6 +40,10 @@ class KindPanel(Widget):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.post_message(PanelError(event.worker.error))
 
+    def _say(self, text: str) -> None:
+        """A line for the app's status bar."""
+        self.post_message(PanelStatus(text))
+
     def load_scenario(self, scenario) -> None:
         """Show a validated tui_lab.scenario.Scenario of this panel's kind, reset and paused."""
         raise NotImplementedError

@@ -19,6 +19,7 @@ from .. import load_scenario, run_scenario
 from ..core.contour import contour_levels, contour_segments, raster_points
 from ..core.surface_run import SurfaceRun
 from ..core.surfaces import SURFACES
+from .forms import edited
 
 RUN_COLOURS = ("red", "cyan", "green", "magenta", "yellow", "blue", "orange", "white")   # plotext names
 RICH_NAMES = {"orange": "dark_orange"}                    # where Rich spells a colour differently
@@ -103,32 +104,6 @@ class Lane:
         self.history.extend(0, traj, loss)
 
 
-def parse_value(text: str):
-    """An input box's text as a TOML value: bool, int, float, a list of numbers, or a string."""
-    text = text.strip()
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    parts = [p for p in text.strip("[]").replace(",", " ").split()]
-    if len(parts) > 1:
-        return [parse_value(p) for p in parts]
-    for convert in (int, float):
-        try:
-            return convert(text)
-        except ValueError:
-            pass
-    return text
-
-
-def show_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(show_value(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 class Race:
     """The runs of one surface scenario, advanced together under one lock (workers advance,
     the UI thread edits and draws)."""
@@ -167,20 +142,9 @@ class Race:
             self.lanes = lanes
             self.raw, self.scenario = raw, scenario
 
-    def edited(self, path: tuple, value) -> dict:
-        """A copy of the setup with one key set (value None: removed, i.e. back to its default)."""
-        raw = copy.deepcopy(self.raw)
-        node = raw
-        for part in path[:-1]:
-            node = node.setdefault(part, {}) if isinstance(part, str) else node[part]
-        if value is None:
-            node.pop(path[-1], None)
-        else:
-            node[path[-1]] = value
-        return raw
-
     def set(self, path: tuple, value) -> None:
-        self.apply(self.edited(path, value))
+        """One key set (value None: removed, i.e. back to its default)."""
+        self.apply(edited(self.raw, path, value))
 
     def set_surface(self, name: str) -> None:
         """Another surface: its own parameters and start point; batches and data only where they apply."""

@@ -9,21 +9,20 @@ step, and a worker waits for the last chunk to be drawn before racing further ah
 
 from __future__ import annotations
 
-import math
 import os
-import threading
 import time
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, DataTable, Input, Label, RadioButton, RadioSet, Select, Static, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, Label, RadioButton, RadioSet, Select, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
 from .commands import Command, bindings
-from .panel import KindPanel, PanelStatus
+from .forms import FormPanel, field_row
+from .panel import PanelStatus
 
 SPEEDS = (10, 30, 100, 300, 1_000, 3_000, 10_000, 100_000, 0)    # steps per second; 0 = as fast as it goes
 DEFAULT_SPEED = 2
@@ -97,28 +96,13 @@ class LossPlot(PlotextPlot):
         return super().render()
 
 
-class FieldInput(Input):
-    """An input box bound to one key path of the scenario."""
-
-    def __init__(self, path: tuple, value: str, default: str, **kwargs):
-        super().__init__(value=value, placeholder=default, **kwargs)
-        self.path = path
-        self.applied = value
-
-
-def field_row(label: str, path: tuple, value, default, hint: str = "") -> Horizontal:
-    from .surface_model import show_value
-
-    shown = "" if value is None else show_value(value)
-    default_text = "required" if default is None else f"default {show_value(default)}"
-    return Horizontal(Label(label, classes="field-label"),
-                      FieldInput(path, shown, default_text, classes="field-input", compact=True),
-                      Label(f"{default_text}  {hint}".rstrip(), classes="field-hint"), classes="field-row")
-
-
-class SurfacePanel(KindPanel):
+class SurfacePanel(FormPanel):
     KIND = "surface"
     BINDINGS = bindings(SURFACE_COMMANDS)
+    SPEEDS = SPEEDS
+    TABS_ID = "#surface-tabs"
+    ERROR_ID = "#form-error"
+    RUN_GROUP = "surface-run"
 
     class Prepared(Message):
         """A worker built the runs (and compiled the kernels on a first start)."""
@@ -146,13 +130,11 @@ class SurfacePanel(KindPanel):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.race = None
-        self.running = False
         self.log_loss = False
         self.speed = DEFAULT_SPEED
         self.selected = 0
         self.sweep_result: dict | None = None
         self._dirty = True
-        self._drawn = threading.Event()
         self._status = ""
         self._table_syncing = False
 
@@ -192,18 +174,6 @@ class SurfacePanel(KindPanel):
         self._say("warming up the numeric kernels (the first start compiles them)…")
         self._prepare(scenario)
 
-    def toggle_run(self) -> None:
-        if not self._ready():
-            return
-        if self.running:
-            self._stop()
-            self._say(self._summary("paused"))
-        elif self.race.finished():
-            self._say(f"all runs reached {self.race.settings.steps} steps: raise Steps (Setup tab) or press r")
-        else:
-            self.running = True
-            self._drive(None)
-
     def step_once(self) -> None:
         if self._ready():
             self.running = False
@@ -219,16 +189,6 @@ class SurfacePanel(KindPanel):
         if self._ready() and steps > 0:
             self.running = False
             self._drive(steps)
-
-    def to_scenario(self) -> dict:
-        import copy
-
-        if self.race is None:
-            raise RuntimeError("the scenario is still loading")
-        return copy.deepcopy(self.race.raw)
-
-    def results(self) -> dict | None:
-        return None if self.race is None else self.race.results()
 
     def commands(self) -> list:
         return SURFACE_COMMANDS + PLOT_COMMANDS
@@ -289,11 +249,6 @@ class SurfacePanel(KindPanel):
         result["label"] = run.optimizer.label
         self.post_message(self.SweepDone(result))
 
-    def _stop(self) -> None:
-        self.workers.cancel_group(self, "surface-run")
-        self.running = False
-        self._drawn.set()
-
     # --- messages --------------------------------------------------------------------------
     async def on_surface_panel_prepared(self, message: Prepared) -> None:
         self.race = message.race
@@ -335,19 +290,11 @@ class SurfacePanel(KindPanel):
             self._status = ""
         self._drawn.set()
 
-    def _changed(self, status: str) -> None:
-        self._dirty = True
-        self._drawn.set()
-        self._say(status)
+    def _setup(self):
+        return self.race
 
-    def _say(self, text: str) -> None:
-        self.post_message(PanelStatus(text))
-
-    def _ready(self) -> bool:
-        if self.race is None:
-            self._say("still warming up: one moment…")
-            return False
-        return True
+    def _finished_text(self) -> str:
+        return f"all runs reached {self.race.settings.steps} steps: raise Steps (Setup tab) or press r"
 
     def _summary(self, state: str) -> str:
         race = self.race
@@ -499,17 +446,8 @@ class SurfacePanel(KindPanel):
     # --- edits -----------------------------------------------------------------------------
     async def _edit(self, change, rebuild: bool, what: str) -> bool:
         """Apply an edit through the scenario validator; a bad value shows its one-line error."""
-        from ..scenario.fields import ScenarioError
-
-        error = self.query_one("#form-error", Static)
-        try:
-            change()
-        except ScenarioError as err:
-            error.update(f"[b red]✗[/] {str(err).removeprefix('<dict>: ')}")
-            error.add_class("shown")
+        if not self._validated(change):
             return False
-        error.update("")
-        error.remove_class("shown")
         if rebuild:
             await self._rebuild_forms()
         else:
@@ -517,26 +455,8 @@ class SurfacePanel(KindPanel):
         self._changed(self._summary(what))
         return True
 
-    async def _apply_input(self, field: FieldInput) -> None:
-        from .surface_model import parse_value
-
-        if self.race is None or field.value == field.applied:
-            return
-        value = parse_value(field.value) if field.value.strip() else None
-        if await self._edit(lambda: self.race.set(field.path, value), rebuild=False,
-                            what=f"{'.'.join(map(str, field.path))} set"):
-            field.applied = field.value
-            field.remove_class("-invalid")
-        else:
-            field.add_class("-invalid")
-
-    @on(Input.Submitted, "FieldInput")
-    async def _input_submitted(self, event: Input.Submitted) -> None:
-        await self._apply_input(event.input)
-
-    @on(Input.Blurred, "FieldInput")
-    async def _input_blurred(self, event: Input.Blurred) -> None:
-        await self._apply_input(event.input)
+    async def _apply_field(self, path: tuple, value, what: str) -> bool:
+        return await self._edit(lambda: self.race.set(path, value), rebuild=False, what=what)
 
     @on(Select.Changed, "#optimizer-select")
     async def _optimizer_changed(self, event: Select.Changed) -> None:
@@ -599,17 +519,6 @@ class SurfacePanel(KindPanel):
     def action_toggle_log(self) -> None:
         self.log_loss = not self.log_loss
         self._changed("loss plot: " + ("log scale of loss − f*" if self.log_loss else "linear scale"))
-
-    def action_faster(self) -> None:
-        self.speed = min(self.speed + 1, len(SPEEDS) - 1)
-        self._say(self._summary("running" if self.running else "paused"))
-
-    def action_slower(self) -> None:
-        self.speed = max(self.speed - 1, 0)
-        self._say(self._summary("running" if self.running else "paused"))
-
-    def action_show_tab(self, tab: str) -> None:
-        self.query_one("#surface-tabs", TabbedContent).active = tab
 
     def action_sweep(self) -> None:
         if not self._ready():

@@ -23,13 +23,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static, TabbedContent, TabPane
+from textual.widgets import Label, RadioButton, RadioSet, Select, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
 from .commands import Command, bindings
-from .panel import KindPanel, PanelStatus
-from .surface_panel import FieldInput, OPTIMIZER_NAMES, field_row, redraw_hz
+from .forms import FormPanel, edited, field_row
+from .surface_panel import OPTIMIZER_NAMES, redraw_hz
 
 SPEEDS = (10, 30, 100, 300, 1_000, 0)        # epochs per second; 0 = as fast as it goes
 DEFAULT_SPEED = 2
@@ -45,7 +45,7 @@ MAX_RUNS = 16
 LEGEND_LINES = 5                              # runs listed under the loss plot at once
 
 TRAIN_COMMANDS = [
-    Command("s", "select_next", "Next run", "show the next run's fit and loss curves"),
+    Command("v", "select_next", "Next run", "show the next run's fit and loss curves"),
     Command("l", "toggle_log", "Log loss", "loss plot: linear / log scale", footer=False),
     Command("a", "add_run", "Add run", "add an optimizer run (Runs tab to edit it)", footer=False),
     Command("d", "remove_run", "Remove run", "remove the selected run", footer=False),
@@ -55,19 +55,6 @@ TRAIN_COMMANDS = [
     Command("2", "show_tab('train-setup')", "Setup tab", "data set, model, batch size, regularizers", footer=False),
     Command("3", "show_tab('train-runs')", "Runs tab", "optimizers and their hyperparameters", footer=False),
 ]
-
-
-def edited(raw: dict, path: tuple, value) -> dict:
-    """A copy of a scenario dict with one key set (None: removed, i.e. back to its default)."""
-    raw = copy.deepcopy(raw)
-    node = raw
-    for part in path[:-1]:
-        node = node.setdefault(part, {}) if isinstance(part, str) else node[part]
-    if value is None:
-        node.pop(path[-1], None)
-    else:
-        node[path[-1]] = value
-    return raw
 
 
 @dataclass
@@ -202,9 +189,13 @@ class LossPlot(PlotextPlot):
         return super().render()
 
 
-class TrainPanel(KindPanel):
+class TrainPanel(FormPanel):
     KIND = "train"
     BINDINGS = bindings(TRAIN_COMMANDS)
+    SPEEDS = SPEEDS
+    TABS_ID = "#train-tabs"
+    ERROR_ID = "#train-error"
+    RUN_GROUP = "train-run"
     DEFAULT_CSS = """
     TrainPanel { layout: vertical; }
     TrainPanel #train-tabs { height: 1fr; }
@@ -253,11 +244,9 @@ class TrainPanel(KindPanel):
         self.lab: TrainLab | None = None
         self.views: list[RunView] = []
         self.selected = 0
-        self.running = False
         self.log_loss = False
         self.speed = DEFAULT_SPEED
         self._dirty = False
-        self._drawn = threading.Event()
         self._forms_lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
@@ -285,18 +274,6 @@ class TrainPanel(KindPanel):
         self._say("warming up the training kernels (the first start compiles them)…")
         self._prepare(copy.deepcopy(scenario.raw) if scenario.raw else None, scenario)
 
-    def toggle_run(self) -> None:
-        if not self._ready():
-            return
-        if self.running:
-            self._stop()
-            self._say(self._summary("paused"))
-        elif self.lab.finished():
-            self._say("every run has finished: raise epochs (Setup tab) or press r")
-        else:
-            self.running = True
-            self._drive(None)
-
     def step_once(self) -> None:
         self.advance(1)
 
@@ -310,14 +287,6 @@ class TrainPanel(KindPanel):
         if self._ready() and steps > 0:
             self._stop()
             self._drive(steps)
-
-    def to_scenario(self) -> dict:
-        if self.lab is None:
-            raise RuntimeError("the scenario is still loading")
-        return copy.deepcopy(self.lab.raw)
-
-    def results(self) -> dict | None:
-        return None if self.lab is None else self.lab.results()
 
     def commands(self) -> list:
         return TRAIN_COMMANDS
@@ -365,11 +334,6 @@ class TrainPanel(KindPanel):
                 chunk = max(chunk + 1, min(chunk * 4, int(chunk * CHUNK_SECONDS / max(elapsed, 1e-6))))
             self._drawn.wait(0.5)                         # never far ahead of the screen
 
-    def _stop(self) -> None:
-        self.workers.cancel_group(self, "train-run")
-        self.running = False
-        self._drawn.set()
-
     # --- messages --------------------------------------------------------------------------
     async def on_train_panel_prepared(self, message: Prepared) -> None:
         self.lab = message.lab
@@ -405,19 +369,11 @@ class TrainPanel(KindPanel):
         self.views = self.lab.snapshot(self.selected)
         self._changed(status)
 
-    def _changed(self, status: str) -> None:
-        self._dirty = True
-        self._drawn.set()
-        self._say(status)
+    def _setup(self):
+        return self.lab
 
-    def _say(self, text: str) -> None:
-        self.post_message(PanelStatus(text))
-
-    def _ready(self) -> bool:
-        if self.lab is None:
-            self._say("still warming up: one moment…")
-            return False
-        return True
+    def _finished_text(self) -> str:
+        return "every run has finished: raise epochs (Setup tab) or press r"
 
     def _summary(self, state: str) -> str:
         if self.lab is None or not self.views:
@@ -566,46 +522,20 @@ class TrainPanel(KindPanel):
     # --- edits -----------------------------------------------------------------------------
     async def _edit(self, raw: dict, what: str, rebuild: bool = False) -> bool:
         """Apply a new setup through the scenario validator; a bad one shows its one-line error."""
-        from ..scenario.fields import ScenarioError
-
-        error = self.query_one("#train-error", Static)
         self._stop()
-        try:
-            self.lab.apply(raw)
-        except ScenarioError as err:
-            error.update(f"[b red]✗[/] {str(err).removeprefix('<dict>: ')}")
-            error.add_class("shown")
+        if not self._validated(lambda: self.lab.apply(raw)):
             return False
-        error.update("")
-        error.remove_class("shown")
         self.selected = min(self.selected, len(self.lab.trainers) - 1)
         if rebuild:
             await self._rebuild_forms()
         self._refresh_views(f"{what}: every run restarted")
         return True
 
-    async def _apply_input(self, field: FieldInput) -> None:
-        from .surface_model import parse_value
-
-        if self.lab is None or field.value == field.applied:
-            return
-        value = parse_value(field.value) if field.value.strip() else None
-        if field.path in (("model", "hidden"), ("data", "split")) and value is not None and not isinstance(value, list):
+    async def _apply_field(self, path: tuple, value, what: str) -> bool:
+        if path in (("model", "hidden"), ("data", "split")) and value is not None and not isinstance(value, list):
             value = [value]                     # one number is a one-element list here
-        if await self._edit(edited(self.lab.raw, field.path, value), f"{'.'.join(map(str, field.path))} set",
-                            rebuild=field.path[0] == "optimizers" and field.path[-1] == "label"):
-            field.applied = field.value
-            field.remove_class("-invalid")
-        else:
-            field.add_class("-invalid")
-
-    @on(Input.Submitted, "FieldInput")
-    async def _input_submitted(self, event: Input.Submitted) -> None:
-        await self._apply_input(event.input)
-
-    @on(Input.Blurred, "FieldInput")
-    async def _input_blurred(self, event: Input.Blurred) -> None:
-        await self._apply_input(event.input)
+        return await self._edit(edited(self.lab.raw, path, value), what,
+                                rebuild=path[0] == "optimizers" and path[-1] == "label")
 
     @on(Select.Changed, "ChoiceSelect")
     async def _select_changed(self, event: Select.Changed) -> None:
@@ -667,16 +597,6 @@ class TrainPanel(KindPanel):
         del raw["optimizers"][min(self.selected, len(runs) - 1) % len(runs)]
         await self._edit(raw, "run removed", rebuild=True)
 
-    def action_faster(self) -> None:
-        self.speed = min(self.speed + 1, len(SPEEDS) - 1)
-        self._say(self._summary("running" if self.running else "paused"))
-
-    def action_slower(self) -> None:
-        self.speed = max(self.speed - 1, 0)
-        self._say(self._summary("running" if self.running else "paused"))
-
-    def action_show_tab(self, tab: str) -> None:
-        self.query_one("#train-tabs", TabbedContent).active = tab
 
 
 class ChoiceSelect(Select):

@@ -22,7 +22,7 @@ from textual_plotext import PlotextPlot
 
 from ..core.validate import CV_METHODS, METHODS
 from .commands import Command, bindings
-from .panel import KindPanel, PanelStatus
+from .autoplay import AutoplayPanel
 
 PLAY_SECONDS = 6.0          # `space` plays a long experiment through in about this long,
 SLOWEST_RATE = 2.0          # and a short one at this many rows per second, so each can be seen
@@ -107,7 +107,7 @@ class Picture(PlotextPlot, can_focus=True):
         return super().render()
 
 
-class ValidatePanel(KindPanel):
+class ValidatePanel(AutoplayPanel):
     KIND = "validate"
     BINDINGS = bindings(VALIDATE_COMMANDS)
     DEFAULT_CSS = """
@@ -139,9 +139,7 @@ class ValidatePanel(KindPanel):
         self.outcome = None
         self.result: dict | None = None
         self.shown = 0            # rows of the outcome revealed so far
-        self.playing = False
         self._credit = 0.0        # rows owed to the play timer (it reveals fractions of a row per tick)
-        self._timer = None
 
     def compose(self) -> ComposeResult:
         yield Static("no scenario loaded", id="validate-head")
@@ -153,7 +151,7 @@ class ValidatePanel(KindPanel):
         yield Static("", id="validate-numbers")
 
     def on_mount(self) -> None:
-        self._timer = self.set_interval(TICK_SECONDS, self._tick, pause=True)
+        self._start_timer(TICK_SECONDS)
 
     # --- KindPanel --------------------------------------------------------------------------
     def load_scenario(self, scenario) -> None:
@@ -164,18 +162,10 @@ class ValidatePanel(KindPanel):
         self._say(f"computing {scenario.settings.method}…")
         self._compute(scenario)
 
-    def toggle_run(self) -> None:
-        if not self._ready():
-            return
-        if self.playing:
-            self._pause()
-            self._say(self._progress("paused"))
-            return
+    def _before_play(self) -> None:
         if self.shown >= self.total:
             self.shown = 0
-        self.playing = True
         self._credit = 0.0
-        self._timer.resume()
 
     def step_once(self) -> None:
         self.advance(1)
@@ -278,24 +268,16 @@ class ValidatePanel(KindPanel):
             return
         self._credit -= rows
         self._reveal(self.shown + rows)
-        self.post_message(PanelStatus(self._progress("playing")))
+        self._say(self._progress("playing"))
         if self.shown >= self.total:
             self._pause()
             self._say(self._progress("done"))
-
-    def _pause(self) -> None:
-        self.playing = False
-        if self._timer is not None:
-            self._timer.pause()
 
     def _ready(self) -> bool:
         if self.outcome is None:
             self._say("still computing: one moment…")
             return False
         return True
-
-    def _say(self, text: str) -> None:
-        self.post_message(PanelStatus(text))
 
     def _unit(self) -> str:
         sweep = complexity(self.outcome.results)
