@@ -403,7 +403,6 @@ class ConvPanel(AutoplayPanel):
         self._restart_phase()
         pending, self.pending_steps = self.pending_steps, 0
         self.advance(pending)
-        self._say(self._progress("ready"))
 
     def on_conv_panel_failed(self, message: Failed) -> None:
         if message.scenario is self.scenario:
@@ -445,7 +444,6 @@ class ConvPanel(AutoplayPanel):
             return
         if not self.stepper.step():
             self._pause()
-            self._say(self._progress("done"))
         self.refresh_view()
 
     def _ready(self) -> bool:
@@ -464,6 +462,8 @@ class ConvPanel(AutoplayPanel):
     def refresh_view(self) -> None:
         if self.data is None or self.stepper is None:
             return
+        # the status line follows every change of the view, so the two never disagree
+        self._say(self._progress("done" if self.stepper.finished else "playing" if self.playing else "paused"))
         self.query_one("#conv-head", Static).update(self.head_text())
         self.query_one("#conv-settings", Static).update(self.settings_text())
         self.query_one("#conv-problem", Static).update(
