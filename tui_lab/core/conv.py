@@ -425,39 +425,37 @@ def partial_sums(terms: list[Term], bias: float | None = None) -> list[float]:
 
 def reference_forward(conv: Conv) -> np.ndarray:
     """The definition written directly in NumPy (for tests and the bench's reference)."""
-    c_n, h, w = conv.x.shape
-    o_n, _, kh, kw = conv.kernel.shape
+    src, kernel, windows = _reference_windows(conv)
+    out = np.zeros(conv.out_shape)
+    for (i, j), rows, cols in windows:
+        out += np.einsum("oc,cyx->oyx", kernel[:, :, i, j], src[:, rows, cols])
+    return out + conv.bias[:, None, None]
+
+
+def _reference_windows(conv: Conv):
+    """The zero-padded input, the effective kernel, and for each kernel entry (i, j) the slices of the
+    padded input that entry multiplies across all output positions."""
+    _, _, kh, kw = conv.kernel.shape
     _, oh, ow = conv.out_shape
     top, bottom, left, right = conv.padding
     (sh, sw), (dh, dw) = conv.stride, conv.dilation
     src = np.pad(conv.x, ((0, 0), (top, bottom), (left, right)))
-    out = np.zeros((o_n, oh, ow))
-    kernel = conv.effective_kernel
-    for i in range(kh):
-        for j in range(kw):
-            window = src[:, i * dh: i * dh + (oh - 1) * sh + 1: sh, j * dw: j * dw + (ow - 1) * sw + 1: sw]
-            out += np.einsum("oc,cyx->oyx", kernel[:, :, i, j], window)
-    return out + conv.bias[:, None, None]
+    windows = [((i, j), slice(i * dh, i * dh + (oh - 1) * sh + 1, sh), slice(j * dw, j * dw + (ow - 1) * sw + 1, sw))
+               for i in range(kh) for j in range(kw)]
+    return src, conv.effective_kernel, windows
 
 
 def reference_backward(conv: Conv, grad_out: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The gradients by the chain rule on the NumPy definition (each window's scatter), independent of the
     identities used by `Conv.backward`."""
-    c_n, h, w = conv.x.shape
-    o_n, _, kh, kw = conv.kernel.shape
-    _, oh, ow = conv.out_shape
-    top, bottom, left, right = conv.padding
-    (sh, sw), (dh, dw) = conv.stride, conv.dilation
-    src = np.pad(conv.x, ((0, 0), (top, bottom), (left, right)))
+    _, h, w = conv.x.shape
+    top, _, left, _ = conv.padding
+    src, kernel, windows = _reference_windows(conv)
     grad_src = np.zeros_like(src)
-    grad_k = np.zeros((o_n, c_n, kh, kw))
-    kernel = conv.effective_kernel
-    for i in range(kh):
-        for j in range(kw):
-            rows = slice(i * dh, i * dh + (oh - 1) * sh + 1, sh)
-            cols = slice(j * dw, j * dw + (ow - 1) * sw + 1, sw)
-            grad_k[:, :, i, j] = np.einsum("oyx,cyx->oc", grad_out, src[:, rows, cols])
-            grad_src[:, rows, cols] += np.einsum("oc,oyx->cyx", kernel[:, :, i, j], grad_out)
+    grad_k = np.zeros(conv.kernel.shape)
+    for (i, j), rows, cols in windows:
+        grad_k[:, :, i, j] = np.einsum("oyx,cyx->oc", grad_out, src[:, rows, cols])
+        grad_src[:, rows, cols] += np.einsum("oc,oyx->cyx", kernel[:, :, i, j], grad_out)
     if conv.mode == "convolution":
         grad_k = grad_k[:, :, ::-1, ::-1]
     return grad_src[:, top:top + h, left:left + w], grad_k, grad_out.sum(axis=(1, 2))
