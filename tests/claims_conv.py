@@ -94,3 +94,26 @@ def _(r):
         flat[1:-1, 1:-1] = [[np.ptp(x[i - 1:i + 2, j - 1:j + 2]) == 0 for j in range(1, x.shape[1] - 1)]
                             for i in range(1, x.shape[0] - 1)]
         assert flat.any() and np.all(y[flat] < 1e-12) and y.max() > 0.5
+
+
+@claim("conv-local-shift-invariant")
+def _(r):
+    x, k, out = np.array(r["input"]), np.array(r["kernel"]), np.array(r["output"])
+    np.testing.assert_array_equal(out, windows_sum(x, k))
+    np.testing.assert_array_equal(out, [[23, 20, 14, 0], [22, 18, 8, 0], [11, 8, 2, 0], [2, 1, 0, 0]])
+    kh, kw = k.shape
+    for (row, col), covering in (((2, 2), 9), ((0, 5), 1)):   # locality: only the windows over the entry
+        changed_input = x.copy()
+        changed_input[row, col] += 1
+        changed = np.array(rerun("conv-local-shift-invariant", "conv", input=changed_input.tolist())["output"])
+        covers = np.array([[i <= row < i + kh and j <= col < j + kw for j in range(out.shape[1])]
+                           for i in range(out.shape[0])])
+        np.testing.assert_array_equal(changed != out, covers)
+        assert covers.sum() == covering
+        for i, j in zip(*np.nonzero(covers)):                         # each by the kernel weight over the entry
+            assert changed[i, j] - out[i, j] == k[row - i, col - j]
+    assert not x[:, -1].any()                                        # the pattern stays on the grid when moved
+    shifted = np.array(rerun("conv-local-shift-invariant", "conv", input=np.roll(x, 1, axis=1).tolist())["output"])
+    np.testing.assert_array_equal(shifted[:, 1:], out[:, :-1])      # shift invariance, away from the border
+    np.testing.assert_array_equal(shifted[:, 0], [6, 12, 6, 3])
+    assert not np.array_equal(shifted, out)

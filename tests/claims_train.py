@@ -98,3 +98,46 @@ def _(result):
     assert none["train_metric"] == flip["train_metric"] == rotate["train_metric"] == 1.0
     assert rotate["final_val_loss"] < flip["final_val_loss"] < none["final_val_loss"]
     assert rotate["val_metric"] > flip["val_metric"] > none["val_metric"]
+
+
+@claim("train-dropout")
+def _(result):
+    runs = [runs_by_label(result)[f"adam dropout={p}"] for p in (0.0, 0.2, 0.5)]
+    train = [r["final_train_loss"] for r in runs]
+    assert train == sorted(train)                                           # more dropout, higher training loss
+    for key in ("final_val_loss", "test_loss"):
+        values = [r[key] for r in runs]
+        assert values == sorted(values, reverse=True)                       # ... and lower validation / test loss
+    assert runs[2]["final_val_loss"] < 0.5 * runs[0]["final_val_loss"]
+    assert runs[0]["best_epoch"] < runs[1]["best_epoch"] < runs[2]["best_epoch"]
+
+
+@claim("train-batchnorm")
+def _(result):
+    runs = runs_by_label(result)
+    plain, normed = runs["sgd batchnorm=false"], runs["sgd batchnorm=true"]
+    assert np.max(np.abs(plain["train_loss"] - math.log(2))) < 0.01 and plain["train_metric"] < 0.55
+    assert normed["train_loss"][9] < 0.3 and normed["final_train_loss"] < 0.3
+    assert normed["train_metric"] > 0.85 and normed["val_metric"] > 0.85
+
+
+@claim("train-noise-robustness")
+def _(result):
+    runs = runs_by_label(result)
+    baseline = runs["adam baseline"]
+    inputs, weights = runs["adam input_noise=0.2"], runs["adam weight_noise=0.2"]
+    for noisy in (inputs, weights):
+        assert noisy["final_val_loss"] < 0.5 * baseline["final_val_loss"]
+        assert noisy["test_loss"] < 0.5 * baseline["test_loss"]
+        assert noisy["final_train_loss"] > 4 * baseline["final_train_loss"]
+    assert inputs["final_val_loss"] < weights["final_val_loss"] and inputs["test_loss"] < weights["test_loss"]
+
+
+@claim("train-label-smoothing-mixup")
+def _(result):
+    runs = runs_by_label(result)
+    baseline, smoothed, mixed = runs["adam baseline"], runs["adam label_smoothing=0.2"], runs["adam mixup=0.4"]
+    assert smoothed["train_metric"] == baseline["train_metric"]
+    assert smoothed["final_val_loss"] < 0.5 * baseline["final_val_loss"]
+    assert mixed["final_val_loss"] < 0.3 * baseline["final_val_loss"] and mixed["test_loss"] < 0.2 * baseline["test_loss"]
+    assert min(smoothed["val_metric"], mixed["val_metric"]) >= baseline["val_metric"]
