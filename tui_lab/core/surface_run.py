@@ -150,7 +150,7 @@ class SurfaceRun:
 
 @njit(cache=True, nogil=True, parallel=True)
 def _sweep(family, sid, prm, data_x, data_y, batch_size, hp, ia, values_a, ib, values_b, start, steps,
-           l1, l2, grad_noise, noise_key, batch_key, n_slots, n_scalars, init_acc, target,
+           l1, l2, grad_noise, noise_key, batch_key, state0, scalars0, target,
            final_loss, steps_to_target):
     na, nb = values_a.shape[0], values_b.shape[0]
     for cell in prange(na * nb):
@@ -159,8 +159,8 @@ def _sweep(family, sid, prm, data_x, data_y, batch_size, hp, ia, values_a, ib, v
         h[ia] = values_a[i]
         h[ib] = values_b[j]
         p = start.copy()
-        state = np.full((n_slots, 2), init_acc)
-        scalars = np.ones(n_scalars)
+        state = state0.copy()      # the optimizer's initial state, as init_state made it
+        scalars = scalars0.copy()
         traj = np.empty((steps + 1, 2))
         loss = np.empty(steps + 1)
         done, diverged = advance(family, sid, prm, data_x, data_y, batch_size, h, p, state, scalars, 0, steps,
@@ -197,8 +197,7 @@ def sweep(run: SurfaceRun, axis_a: str, values_a, axis_b: str, values_b, steps: 
     _sweep(spec.family, s.sid, s.prm, s.data_x, s.data_y, run.batch_size, run.optimizer.hp,
            hyper_index(spec, axis_a), va, hyper_index(spec, axis_b), vb, np.array(s.start, dtype=np.float64), steps,
            run.l1, run.l2, run.grad_noise, key_for(run.seed, NOISE_STREAM + run.index),
-           key_for(run.seed, BATCH_STREAM + run.index), max(spec.slots, 1), max(spec.scalars, 1),
-           float(run.optimizer.hyperparams.get("initial_accumulator_value", 0.0)), target,
+           key_for(run.seed, BATCH_STREAM + run.index), *run.optimizer.init_state(2), target,
            final_loss, steps_to_target)
     return {"axis_a": axis_a, "values_a": va, "axis_b": axis_b, "values_b": vb,
             "final_loss": final_loss, "steps_to_target": steps_to_target}
