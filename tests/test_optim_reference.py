@@ -139,10 +139,27 @@ def radam_ref(p, grads, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
         yield p
 
 
+def adamp_ref(p, grads, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, delta=0.1, wd_ratio=0.1,
+              nesterov=False):
+    """AdamP on a vector (fewer than two dimensions): the Adam direction, no projection, decoupled decay.
+    The projection on matrices is checked in test_optim_adamp.py."""
+    b1, b2 = betas
+    m = np.zeros_like(p)
+    v = np.zeros_like(p)
+    for t, g in enumerate(grads, 1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        denom = np.sqrt(v) / np.sqrt(1 - b2 ** t) + eps
+        direction = (b1 * m + (1 - b1) * g) / denom if nesterov else m / denom
+        p = p * (1 - lr * weight_decay)
+        p = p - lr / (1 - b1 ** t) * direction
+        yield p
+
+
 REFERENCES = {"sgd": sgd_ref, "momentum": lambda p, g, **kw: sgd_ref(p, g, **{"momentum": 0.9, **kw}),
               "nag": lambda p, g, **kw: sgd_ref(p, g, **{"momentum": 0.9, "nesterov": True, **kw}),
               "adagrad": adagrad_ref, "adadelta": adadelta_ref, "rmsprop": rmsprop_ref, "adam": adam_ref,
-              "adamw": adamw_ref, "adamax": adamax_ref, "nadam": nadam_ref, "radam": radam_ref}
+              "adamw": adamw_ref, "adamax": adamax_ref, "nadam": nadam_ref, "radam": radam_ref, "adamp": adamp_ref}
 
 CASES = [
     ("sgd", {"lr": 0.1}),
@@ -171,6 +188,8 @@ CASES = [
     ("radam", {}),
     ("radam", {"lr": 0.01, "betas": [0.9, 0.9], "weight_decay": 0.05}),
     ("radam", {"lr": 0.01, "weight_decay": 0.05, "decoupled_weight_decay": True}),
+    ("adamp", {}),
+    ("adamp", {"lr": 0.01, "betas": [0.8, 0.99], "weight_decay": 0.1, "nesterov": True}),
 ]
 
 
@@ -209,6 +228,8 @@ def test_every_optimizer_has_a_reference_and_cases():
     ("nadam", {"lr": 0.002, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0, "momentum_decay": 0.004}),
     ("radam", {"lr": 0.001, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0}),
     ("adamax", {"lr": 0.002, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0}),
+    ("adamp", {"lr": 0.001, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0, "delta": 0.1, "wd_ratio": 0.1,
+               "nesterov": False}),
 ])
 def test_defaults_are_pytorchs(name, expected):
     defaults = OPTIMIZERS[name].defaults()

@@ -24,6 +24,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from .optim import ParamTensor
 from .rng import uniform
 
 MODELS = ("linear", "poly", "logistic", "mlp")
@@ -86,6 +87,12 @@ class Model:
             off = self.layout.w_off[l]
             mask[off:off + self.sizes[l] * self.sizes[l + 1]] = 1.0
         return mask
+
+    def weight_tensors(self) -> tuple[ParamTensor, ...]:
+        """Each weight matrix as torch's nn.Linear holds it: one channel per output unit (column j
+        of the fan_in x fan_out block here). Biases and batch-norm parameters are vectors."""
+        return tuple(ParamTensor(int(self.layout.w_off[l]), self.sizes[l + 1], self.sizes[l], 1, self.sizes[l + 1])
+                     for l in range(self.n_layers))
 
     def init_params(self, init: str, seed: int) -> np.ndarray:
         """Weights drawn by `init` (seeded); biases 0, batch-norm gamma 1 and beta 0."""

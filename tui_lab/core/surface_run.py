@@ -9,20 +9,20 @@ long call, because the randomness is counter-based (see rng.py).
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
+from numba import literal_unroll, njit, prange
 
 from . import optim
-from .optim import adadelta, adagrad, adam, adamax, nadam, radam, rmsprop, sgd
+from .kernels import kernel
+from .optim import KERNELS, ParamTensor
 from .rng import key_for, normal, permutation
 from .surfaces import LINREG, Surface, linreg_value_grad, value_grad
 
-# `_loop` receives each family's kernel as a first-class function: the feature is marked
-# experimental, but here it only specialises `_loop` per kernel at compile time.
-warnings.filterwarnings("ignore", message="First-class function type feature is experimental")
+# The point (x, y) is one weight row, W in R^(1x2), as for a neuron with two inputs: the
+# optimizers that treat matrices apart from vectors (AdamP) see it as a matrix of one channel.
+SURFACE_TENSORS = (ParamTensor(offset=0, channels=1, per_channel=2, channel_stride=2, entry_stride=1),)
 
 NOISE_STREAM = 1     # rng streams, offset by the run's index
 BATCH_STREAM = 1000
@@ -44,29 +44,20 @@ def advance(family, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars,
             l1, l2, grad_noise, noise_key, batch_key, traj, loss):
     """Take up to `steps` steps from point p (whose step count so far is t0), in place.
 
-    The family dispatch sits outside the step loop: `_loop` is compiled once per family's
-    update kernel, so each optimizer runs in its own specialised loop.
+    The family dispatch sits outside the step loop: the registry's kernels are unrolled here
+    and `_loop` is compiled once per kernel, so each optimizer runs in its own specialised loop.
     """
-    args = (sid, prm, data_x, data_y, batch_size, hp, p, state, scalars, t0, steps,
-            l1, l2, grad_noise, noise_key, batch_key, traj, loss)
-    if family == sgd.FAMILY:
-        return _loop(sgd.update, *args)
-    if family == adagrad.FAMILY:
-        return _loop(adagrad.update, *args)
-    if family == adadelta.FAMILY:
-        return _loop(adadelta.update, *args)
-    if family == rmsprop.FAMILY:
-        return _loop(rmsprop.update, *args)
-    if family == adam.FAMILY:
-        return _loop(adam.update, *args)
-    if family == adamax.FAMILY:
-        return _loop(adamax.update, *args)
-    if family == nadam.FAMILY:
-        return _loop(nadam.update, *args)
-    return _loop(radam.update, *args)
+    done, diverged = 0, True
+    number = 0
+    for update in literal_unroll(KERNELS):
+        if number == family:
+            done, diverged = _loop(update, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars, t0, steps,
+                                   l1, l2, grad_noise, noise_key, batch_key, traj, loss)
+        number += 1
+    return done, diverged
 
 
-@njit(nogil=True)
+@njit(nogil=True, inline="always")
 def _loop(update, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars, t0, steps,
           l1, l2, grad_noise, noise_key, batch_key, traj, loss):
     """The step loop of `advance` for one update kernel.
@@ -127,7 +118,7 @@ class SurfaceRun:
 
     def reset(self, start=None) -> None:
         self.point = np.array(start if start is not None else self.surface.start, dtype=np.float64)
-        self.state, self.scalars = self.optimizer.init_state(2)
+        self.state, self.scalars = self.optimizer.init_state(2, SURFACE_TENSORS)
         self.t = 0
         self.diverged = False
 
@@ -138,7 +129,7 @@ class SurfaceRun:
         if self.diverged:
             return traj[:0], loss[:0]
         s = self.surface
-        done, diverged = advance(
+        done, diverged = kernel(advance)(
             self.optimizer.family, s.sid, s.prm, s.data_x, s.data_y, self.batch_size, self.optimizer.hp,
             self.point, self.state, self.scalars, self.t, steps, self.l1, self.l2, self.grad_noise,
             key_for(self.seed, NOISE_STREAM + self.index), key_for(self.seed, BATCH_STREAM + self.index),
@@ -197,7 +188,7 @@ def sweep(run: SurfaceRun, axis_a: str, values_a, axis_b: str, values_b, steps: 
     _sweep(spec.family, s.sid, s.prm, s.data_x, s.data_y, run.batch_size, run.optimizer.hp,
            hyper_index(spec, axis_a), va, hyper_index(spec, axis_b), vb, np.array(s.start, dtype=np.float64), steps,
            run.l1, run.l2, run.grad_noise, key_for(run.seed, NOISE_STREAM + run.index),
-           key_for(run.seed, BATCH_STREAM + run.index), *run.optimizer.init_state(2), target,
+           key_for(run.seed, BATCH_STREAM + run.index), *run.optimizer.init_state(2, SURFACE_TENSORS), target,
            final_loss, steps_to_target)
     return {"axis_a": axis_a, "values_a": va, "axis_b": axis_b, "values_b": vb,
             "final_loss": final_loss, "steps_to_target": steps_to_target}

@@ -290,7 +290,7 @@ class Trainer:
 
     def reset(self) -> None:
         self.params = self.model.init_params(self.init, self.seed)
-        self.state, self.scalars = self.optimizer.init_state(self.model.n_params)
+        self.state, self.scalars = self.optimizer.init_state(self.model.n_params, self.model.weight_tensors())
         self.running = self.model.new_running()
         self.progress = np.zeros(4, dtype=np.int64)
         self.best = np.array([math.inf])

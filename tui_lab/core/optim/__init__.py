@@ -1,44 +1,45 @@
 """The optimizers: PyTorch's update rules, defaults and hyperparameter names.
 
 Each family file holds its update kernel and the specs of the names it serves
-(sgd/momentum/nag share one kernel, adam/adamw another). This file lists them once:
-`OPTIMIZERS` for Python (validation, defaults, packing). Compiled loops take the kernel
-itself as an argument (`Optimizer.update`), so Numba compiles one specialised loop per
-family; `step` dispatches by family number where one loop must serve every family.
-Adding an optimizer: write its file, then add it to FAMILIES and to `step`.
+(sgd/momentum/nag share one kernel, adam/adamw another). `FAMILIES` below is the one
+registry: a family's number is its position there, `OPTIMIZERS` maps every name to its
+spec for Python (validation, defaults, packing), and `KERNELS` is the tuple of update
+kernels that every compiled dispatch unrolls (`step` here, `advance` in surface_run):
+Numba unrolls the tuple at compile time, so each family still gets its own specialised
+call and no chain of family numbers has to be kept by hand.
+Adding an optimizer: write its file, then add its module to FAMILIES.
 """
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import replace
+
 import numpy as np
-from numba import njit
+from numba import literal_unroll, njit
 
-from . import adadelta, adagrad, adam, adamax, nadam, radam, rmsprop, sgd
-from .base import Hyper, OptimizerSpec
+from . import adadelta, adagrad, adam, adamax, adamp, nadam, radam, rmsprop, sgd
+from .base import Hyper, OptimizerSpec, ParamTensor
 
-FAMILIES = (sgd, adagrad, adadelta, rmsprop, adam, adamax, nadam, radam)
-OPTIMIZERS: dict[str, OptimizerSpec] = {spec.name: spec for fam in FAMILIES for spec in fam.SPECS}
+FAMILIES = (sgd, adagrad, adadelta, rmsprop, adam, adamax, nadam, radam, adamp)
+
+KERNELS = tuple(fam.update for fam in FAMILIES)
+OPTIMIZERS: dict[str, OptimizerSpec] = {
+    spec.name: replace(spec, family=number) for number, fam in enumerate(FAMILIES) for spec in fam.SPECS}
+
+# The dispatches hand each kernel on as a first-class function: the feature is marked
+# experimental, but here it only specialises the callee per kernel at compile time.
+warnings.filterwarnings("ignore", message="First-class function type feature is experimental")
 
 
 @njit(cache=True, nogil=True)
 def step(family, p, g, state, scalars, hp, t):
     """One optimizer step in place; `family` picks the kernel."""
-    if family == sgd.FAMILY:
-        sgd.update(p, g, state, scalars, hp, t)
-    elif family == adagrad.FAMILY:
-        adagrad.update(p, g, state, scalars, hp, t)
-    elif family == adadelta.FAMILY:
-        adadelta.update(p, g, state, scalars, hp, t)
-    elif family == rmsprop.FAMILY:
-        rmsprop.update(p, g, state, scalars, hp, t)
-    elif family == adam.FAMILY:
-        adam.update(p, g, state, scalars, hp, t)
-    elif family == adamax.FAMILY:
-        adamax.update(p, g, state, scalars, hp, t)
-    elif family == nadam.FAMILY:
-        nadam.update(p, g, state, scalars, hp, t)
-    else:
-        radam.update(p, g, state, scalars, hp, t)
+    number = 0
+    for update in literal_unroll(KERNELS):
+        if number == family:
+            update(p, g, state, scalars, hp, t)
+        number += 1
 
 
 class Optimizer:
@@ -58,10 +59,12 @@ class Optimizer:
     @property
     def update(self):
         """The family's compiled update kernel."""
-        return FAMILIES[self.spec.family].update
+        return KERNELS[self.spec.family]
 
-    def init_state(self, n_params: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.spec.init_state(n_params, self.hyperparams)
+    def init_state(self, n_params: int, tensors: tuple[ParamTensor, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """Fresh state for n_params parameters; `tensors` names the parameter vector's
+        matrices (those not named are vectors), for the optimizers that treat them apart."""
+        return self.spec.init_state(n_params, self.hyperparams, tensors)
 
 
-__all__ = ["OPTIMIZERS", "Hyper", "Optimizer", "OptimizerSpec", "step"]
+__all__ = ["FAMILIES", "KERNELS", "OPTIMIZERS", "Hyper", "Optimizer", "OptimizerSpec", "ParamTensor", "step"]

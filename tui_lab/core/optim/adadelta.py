@@ -13,7 +13,6 @@ from numba import njit
 
 from .base import LR, WEIGHT_DECAY, Hyper, OptimizerSpec, with_default
 
-FAMILY = 2
 # hp layout: lr, rho, eps, weight_decay
 
 
@@ -36,7 +35,7 @@ def update(p, g, state, scalars, hp, t):
 
 SPECS = (
     OptimizerSpec(
-        "adadelta", FAMILY,
+        "adadelta",
         (with_default(LR, 1.0),
          Hyper("rho", 0.9, high=1.0, help="decay of the running averages"),
          Hyper("eps", 1e-6, low_open=True, help="added inside both square roots"),

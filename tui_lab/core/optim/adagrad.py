@@ -12,7 +12,6 @@ from numba import njit
 
 from .base import WEIGHT_DECAY, Hyper, OptimizerSpec, with_default, LR
 
-FAMILY = 1
 # hp layout: lr, lr_decay, weight_decay, initial_accumulator_value, eps
 
 
@@ -32,7 +31,7 @@ def update(p, g, state, scalars, hp, t):
 
 SPECS = (
     OptimizerSpec(
-        "adagrad", FAMILY,
+        "adagrad",
         (with_default(LR, 0.01),
          Hyper("lr_decay", 0.0, help="learning-rate decay per step"),
          WEIGHT_DECAY,

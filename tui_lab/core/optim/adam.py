@@ -12,7 +12,6 @@ from numba import njit
 
 from .base import BETAS, DECOUPLED, EPS, LR, Hyper, OptimizerSpec, adam_moments, with_default
 
-FAMILY = 4
 # hp layout: lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay
 
 
@@ -36,7 +35,7 @@ def update(p, g, state, scalars, hp, t):
 
 def _spec(name: str, wd_default: float, decoupled: bool, summary: str) -> OptimizerSpec:
     return OptimizerSpec(
-        name, FAMILY,
+        name,
         (with_default(LR, 0.001), BETAS, EPS,
          Hyper("weight_decay", wd_default,
                help="decoupled weight decay (p <- p(1 - lr wd))" if decoupled else "L2 penalty added to the gradient"),

@@ -9,7 +9,6 @@ from numba import njit
 
 from .base import BETAS, EPS, LR, WEIGHT_DECAY, OptimizerSpec, lerp, with_default
 
-FAMILY = 5
 # hp layout: lr, beta1, beta2, eps, weight_decay
 
 
@@ -28,6 +27,6 @@ def update(p, g, state, scalars, hp, t):
 
 
 SPECS = (
-    OptimizerSpec("adamax", FAMILY, (with_default(LR, 0.002), BETAS, EPS, WEIGHT_DECAY),
+    OptimizerSpec("adamax", (with_default(LR, 0.002), BETAS, EPS, WEIGHT_DECAY),
                   slots=2, summary="Adam with the infinity norm in the denominator"),
 )

@@ -35,14 +35,34 @@ class Hyper:
 
 
 @dataclass(frozen=True)
+class ParamTensor:
+    """A matrix inside the flat parameter vector, seen as torch sees a weight: `channels` rows
+    (torch's dim 0, e.g. an nn.Linear weight's output units) of `per_channel` entries each.
+    Entry e of channel c sits at offset + c * channel_stride + e * entry_stride."""
+
+    offset: int
+    channels: int
+    per_channel: int
+    channel_stride: int
+    entry_stride: int
+
+    def indices(self) -> np.ndarray:
+        """(channels, per_channel) flat indices."""
+        c = np.arange(self.channels)[:, None]
+        e = np.arange(self.per_channel)[None, :]
+        return self.offset + c * self.channel_stride + e * self.entry_stride
+
+
+@dataclass(frozen=True)
 class OptimizerSpec:
     name: str
-    family: int                     # which update kernel runs it (see optim/__init__.py)
     hypers: tuple[Hyper, ...]
     slots: int                      # per-parameter state buffers
     scalars: int = 0                # per-run scalar state
     summary: str = ""
     check: object = field(default=None, compare=False)  # (resolved dict) -> error text or None
+    family: int = -1                # which update kernel runs it: set by the registry (optim/__init__.py)
+    mark_tensors: object = field(default=None, compare=False)  # (state, tensors): writes the layout into state
 
     def defaults(self) -> dict:
         return {h.name: (list(h.default) if isinstance(h.default, tuple) else h.default) for h in self.hypers}
@@ -55,11 +75,14 @@ class OptimizerSpec:
             values.extend(float(x) for x in v) if h.kind == "betas" else values.append(float(v))
         return np.array(values, dtype=np.float64)
 
-    def init_state(self, n_params: int, resolved: dict) -> tuple[np.ndarray, np.ndarray]:
+    def init_state(self, n_params: int, resolved: dict,
+                   tensors: tuple["ParamTensor", ...] = ()) -> tuple[np.ndarray, np.ndarray]:
         state = np.zeros((max(self.slots, 1), n_params))
         scalars = np.ones(max(self.scalars, 1))
         if "initial_accumulator_value" in resolved:
             state[0, :] = resolved["initial_accumulator_value"]
+        if self.mark_tensors is not None:
+            self.mark_tensors(state, tensors)
         return state, scalars
 
 

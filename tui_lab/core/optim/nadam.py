@@ -12,7 +12,6 @@ from numba import njit
 
 from .base import BETAS, DECOUPLED, EPS, LR, WEIGHT_DECAY, Hyper, OptimizerSpec, adam_moments, with_default
 
-FAMILY = 6
 # hp layout: lr, beta1, beta2, eps, weight_decay, momentum_decay, decoupled_weight_decay; scalars[0]: product of mu
 
 
@@ -36,7 +35,7 @@ def update(p, g, state, scalars, hp, t):
 
 
 SPECS = (
-    OptimizerSpec("nadam", FAMILY,
+    OptimizerSpec("nadam",
                   (with_default(LR, 0.002), BETAS, EPS, WEIGHT_DECAY,
                    Hyper("momentum_decay", 0.004, help="momentum schedule rate"), DECOUPLED),
                   slots=2, scalars=1, summary="Adam with Nesterov look-ahead"),

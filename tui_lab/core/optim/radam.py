@@ -13,7 +13,6 @@ from numba import njit
 
 from .base import BETAS, DECOUPLED, EPS, LR, WEIGHT_DECAY, OptimizerSpec, adam_moments, with_default
 
-FAMILY = 7
 # hp layout: lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay
 
 
@@ -40,6 +39,6 @@ def update(p, g, state, scalars, hp, t):
 
 
 SPECS = (
-    OptimizerSpec("radam", FAMILY, (with_default(LR, 0.001), BETAS, EPS, WEIGHT_DECAY, DECOUPLED),
+    OptimizerSpec("radam", (with_default(LR, 0.001), BETAS, EPS, WEIGHT_DECAY, DECOUPLED),
                   slots=2, summary="Adam with a rectified warm-up of the adaptive step"),
 )

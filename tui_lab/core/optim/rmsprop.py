@@ -13,7 +13,6 @@ from numba import njit
 
 from .base import LR, WEIGHT_DECAY, Hyper, OptimizerSpec, lerp, with_default
 
-FAMILY = 3
 # hp layout: lr, alpha, eps, weight_decay, momentum, centered
 
 
@@ -41,7 +40,7 @@ def update(p, g, state, scalars, hp, t):
 
 SPECS = (
     OptimizerSpec(
-        "rmsprop", FAMILY,
+        "rmsprop",
         (with_default(LR, 0.01),
          Hyper("alpha", 0.99, high=1.0, help="smoothing constant of the squared-gradient average"),
          Hyper("eps", 1e-8, low_open=True, help="added to the denominator"),

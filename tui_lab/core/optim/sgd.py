@@ -11,7 +11,6 @@ from numba import njit
 
 from .base import LR, WEIGHT_DECAY, Hyper, OptimizerSpec, with_default
 
-FAMILY = 0
 # hp layout: lr, momentum, dampening, weight_decay, nesterov
 
 
@@ -43,7 +42,7 @@ def _check(h: dict) -> str | None:
 
 def _spec(name: str, momentum: float, nesterov: bool, lr_default, summary: str) -> OptimizerSpec:
     return OptimizerSpec(
-        name, FAMILY,
+        name,
         (with_default(LR, lr_default),
          Hyper("momentum", momentum, help="momentum factor"),
          Hyper("dampening", 0.0, high=1.0, help="dampening for momentum"),
