@@ -121,10 +121,10 @@ def test_folds_stay_in_the_pool_and_never_overlap(method, k):
 def test_test_targets_never_feed_the_choice():
     p = problem(80)
     cands = [V.PolyRidge(d, 0.0) for d in (1, 3, 9)]
-    before = V.cross_validate(p, cands, "kfold", 5, seed=0)
+    before = V.cross_validate(p, cands, "kfold", V.make_folds(p, "kfold", 5, seed=0))
     p.y = p.y.copy()
     p.y[p.test] += 100.0
-    after = V.cross_validate(p, cands, "kfold", 5, seed=0)
+    after = V.cross_validate(p, cands, "kfold", V.make_folds(p, "kfold", 5, seed=0))
     assert before.results == after.results
     assert before.summary["chosen_degree"] == after.summary["chosen_degree"]
     assert after.summary["test_loss"] > before.summary["test_loss"] + 1000
@@ -133,7 +133,7 @@ def test_test_targets_never_feed_the_choice():
 def test_one_se_rule_picks_the_simplest_candidate_within_one_standard_error():
     p = problem(80)
     cands = [V.PolyRidge(9, l2) for l2 in (0.0, 1e-4, 1e-3, 1e-2, 1e-1)]
-    out = V.cross_validate(p, cands, "kfold", 8, seed=0, select="one_se")
+    out = V.cross_validate(p, cands, "kfold", V.make_folds(p, "kfold", 8, seed=0), select="one_se")
     table = out.extras["candidates"]
     best = min(table, key=lambda c: c["cv_mean"])
     within = [c for c in table if c["cv_mean"] <= best["cv_mean"] + best["cv_se"]]

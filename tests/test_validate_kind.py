@@ -17,10 +17,24 @@ ROW_KEYS = {
     "capacity": {"degree", "train_loss", "val_loss"},
     "bagging": {"n_models", "train_loss", "test_loss"}, "boosting": {"n_models", "train_loss", "test_loss"},
     "bootstrap": {"replicate", "test_loss"},
+    "leave_p_out": {"fold", "n_train", "n_val", "val_loss"},
+    "nested": {"fold", "n_train", "n_val", "val_loss", "inner_cv_mean", "degree"},
+    "search": {"trial", "grid_degree", "grid_cv", "grid_best", "random_degree", "random_cv", "random_best"},
+    "adaboost": {"n_models", "alpha", "weighted_error", "train_loss", "test_loss", "train_error", "test_error"},
 }
 SMALL = {"kfold": {"degrees": [1, 3]}, "loo": {"degrees": [1, 3]}, "timeseries": {"k": 3},
          "bias_variance": {"degrees": [1, 3], "n_datasets": 20}, "capacity": {"degrees": [1, 3, 5]},
-         "bagging": {"n_models": 5, "n_datasets": 4}, "boosting": {"n_models": 10}, "bootstrap": {"n_boot": 10}}
+         "bagging": {"n_models": 5, "n_datasets": 4}, "boosting": {"n_models": 10}, "bootstrap": {"n_boot": 10},
+         "leave_p_out": {"p": 1, "degrees": [1, 3]}, "nested": {"k": 3, "inner_k": 3, "degrees": [1, 3]},
+         "search": {"budget": 4, "space": {"degree": [1, 5]}}, "adaboost": {"n_models": 8}}
+
+
+def for_method(method: str) -> dict:
+    """A small scenario of the method: adaboost classifies, with stumps and no [model]."""
+    if method == "adaboost":
+        return {"title": "t", "kind": "validate", "data": {"name": "moons", "n": 60, "noise": 0.2},
+                "validate": {"method": method, **SMALL[method]}}
+    return scenario({"method": method, **SMALL[method]})
 
 
 def scenario(validate: dict, **top) -> dict:
@@ -32,7 +46,7 @@ def scenario(validate: dict, **top) -> dict:
 
 @pytest.mark.parametrize("method", sorted(ROW_KEYS))
 def test_every_method_gives_the_spec_layout(method):
-    result = tui_lab.run_scenario(scenario({"method": method, **SMALL[method]}))
+    result = tui_lab.run_scenario(for_method(method))
     assert result["method"] == method and result["kind"] == "validate"
     assert result["results"] and all(ROW_KEYS[method] <= set(row) for row in result["results"])
     assert result["summary"]

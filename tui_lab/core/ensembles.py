@@ -187,3 +187,169 @@ def running_mean(preds: np.ndarray) -> np.ndarray:
     """Row m: the mean of rows 0..m (the ensemble of the first m+1 models), accumulated in order."""
     counts = np.arange(1, preds.shape[0] + 1).reshape(-1, *([1] * (preds.ndim - 1)))
     return np.cumsum(preds, axis=0) / counts
+
+
+# -- AdaBoost (discrete SAMME) with decision stumps, as scikit-learn computes it --------------------
+# scikit-learn's AdaBoostClassifier (algorithm SAMME) boosts DecisionTreeClassifier(max_depth=1): a
+# stump chosen by weighted Gini impurity on float32 inputs, with thresholds halfway between
+# neighbouring sorted values and values closer than FEATURE_TIE taken as equal. The kernels below do
+# the same so a fit here and there agree to rounding (tests/test_validate_adaboost.py checks it).
+
+FEATURE_TIE = 1e-7                           # scikit-learn's FEATURE_THRESHOLD
+WEIGHT_FLOOR = np.finfo(np.float64).eps      # scikit-learn clips sample weights at this before each round
+
+
+def as_float32_values(x: np.ndarray) -> np.ndarray:
+    """The inputs as a scikit-learn tree sees them (float32), held in float64 for the kernels."""
+    return np.ascontiguousarray(x, dtype=np.float32).astype(np.float64)
+
+
+@njit(cache=True, nogil=True)
+def gini_stump(x, y, w, n_classes, order):
+    """The stump (feature, threshold, class if x <= threshold, class otherwise) that most lowers the
+    weighted Gini impurity of labels y (0..n_classes-1) under weights w; feature -1 when no input
+    can split (every prediction then is the heaviest class). Ties keep the first split found."""
+    n, d = x.shape
+    total = np.zeros(n_classes)
+    w_total = 0.0
+    for i in range(n):
+        total[y[i]] += w[i]
+        w_total += w[i]
+    left = np.empty(n_classes)
+    best_proxy = -np.inf
+    best_feature, best_threshold = -1, 0.0
+    best_left = np.zeros(n_classes)
+    for j in range(d):
+        left[:] = 0.0
+        w_left = 0.0
+        for k in range(n - 1):
+            i = order[j, k]
+            left[y[i]] += w[i]
+            w_left += w[i]
+            a, b = x[i, j], x[order[j, k + 1], j]
+            if b <= a + FEATURE_TIE:
+                continue
+            w_right = w_total - w_left
+            sq_left, sq_right = 0.0, 0.0
+            for c in range(n_classes):
+                sq_left += left[c] * left[c]
+                sq_right += (total[c] - left[c]) * (total[c] - left[c])
+            gini_left = 1.0 - sq_left / (w_left * w_left)
+            gini_right = 1.0 - sq_right / (w_right * w_right)
+            proxy = -w_right * gini_right - w_left * gini_left
+            if proxy > best_proxy:
+                best_proxy = proxy
+                best_feature = j
+                best_threshold = a / 2.0 + b / 2.0
+                if best_threshold == b or math.isinf(best_threshold):
+                    best_threshold = a
+                best_left[:] = left
+    if best_feature < 0:
+        heaviest = np.argmax(total)
+        return -1, 0.0, heaviest, heaviest
+    return best_feature, best_threshold, np.argmax(best_left), np.argmax(total - best_left)
+
+
+@njit(cache=True, nogil=True)
+def stump_predict(stump, x, i):
+    feature = int(stump[0])
+    if feature < 0 or x[i, feature] <= stump[1]:
+        return int(stump[2])
+    return int(stump[3])
+
+
+@njit(cache=True, nogil=True)
+def adaboost_fit(x, y, n_classes, rounds, learning_rate, history):
+    """Discrete SAMME: each round fits a stump to the weighted rows, weights it by
+    alpha = learning_rate (log((1 - err) / err) + log(K - 1)) and multiplies the weights of the rows
+    it misclassifies by exp(alpha). Stops early, as scikit-learn does, when a stump is perfect (it
+    is kept, weight 1) or no better than chance (it is dropped). Row m of `history` (if it has
+    that many rows) receives the weights stump m was fit to. Returns (stumps (m, 4): feature,
+    threshold, left class, right class; alphas (m,); weighted errors (m,))."""
+    n = x.shape[0]
+    order = sorted_orders(x)
+    w = np.full(n, 1.0 / n)
+    stumps = np.zeros((rounds, 4))
+    alphas = np.zeros(rounds)
+    errors = np.ones(rounds)
+    wrong = np.zeros(n, dtype=np.bool_)
+    fitted = 0
+    for m in range(rounds):
+        for i in range(n):
+            w[i] = max(w[i], WEIGHT_FLOOR)
+        if m < history.shape[0]:
+            history[m] = w
+        feature, threshold, left_class, right_class = gini_stump(x, y, w, n_classes, order)
+        stumps[m, 0], stumps[m, 1], stumps[m, 2], stumps[m, 3] = feature, threshold, left_class, right_class
+        weighted_wrong, w_sum = 0.0, 0.0
+        for i in range(n):
+            wrong[i] = stump_predict(stumps[m], x, i) != y[i]
+            weighted_wrong += w[i] * wrong[i]
+            w_sum += w[i]
+        error = weighted_wrong / w_sum
+        if error <= 0.0:
+            alphas[m], errors[m] = 1.0, 0.0
+            fitted = m + 1
+            break
+        if error >= 1.0 - 1.0 / n_classes:
+            break
+        alpha = learning_rate * (math.log((1.0 - error) / error) + math.log(n_classes - 1.0))
+        alphas[m], errors[m] = alpha, error
+        fitted = m + 1
+        if m == rounds - 1:
+            break
+        total = 0.0
+        for i in range(n):
+            if wrong[i]:
+                w[i] = math.exp(math.log(w[i]) + alpha)
+            total += w[i]
+        if not math.isfinite(total) or total <= 0.0:
+            break
+        for i in range(n):
+            w[i] /= total
+    return stumps[:fitted], alphas[:fitted], errors[:fitted]
+
+
+@njit(cache=True, nogil=True)
+def adaboost_staged(stumps, alphas, x, y, n_classes):
+    """After each round m, the ensemble of stumps 0..m on rows x with labels y: (error rate, mean
+    cross-entropy of its class probabilities) per round, and the predicted class of every row per
+    round (rounds, n). The decision is scikit-learn's: votes alpha for the stump's class and
+    -alpha/(K-1) for the others, divided by the sum of alphas; probabilities are its softmax of the
+    decision / (K-1) (for two classes, the logistic of the class-1 margin)."""
+    rounds, n = alphas.size, x.shape[0]
+    score = np.zeros((n, n_classes))
+    error = np.zeros(rounds)
+    loss = np.zeros(rounds)
+    classes = np.zeros((rounds, n), dtype=np.int8)
+    norm = 0.0
+    other = -1.0 / (n_classes - 1)
+    for m in range(rounds):
+        norm += alphas[m]
+        wrong, nll = 0.0, 0.0
+        for i in range(n):
+            vote = stump_predict(stumps[m], x, i)
+            for c in range(n_classes):
+                score[i, c] += alphas[m] if c == vote else other * alphas[m]
+            if n_classes == 2:
+                margin = score[i, 1] / norm - score[i, 0] / norm
+                best = 1 if margin > 0.0 else 0
+                p_one = 1.0 / (1.0 + math.exp(-margin))
+                p_true = p_one if y[i] == 1 else 1.0 - p_one
+            else:
+                best = 0
+                top = -np.inf
+                for c in range(n_classes):
+                    if score[i, c] > top:
+                        top, best = score[i, c], c
+                scale = norm * (n_classes - 1.0)
+                z = 0.0
+                for c in range(n_classes):
+                    z += math.exp((score[i, c] - top) / scale)
+                p_true = math.exp((score[i, y[i]] - top) / scale) / z
+            classes[m, i] = best
+            wrong += best != y[i]
+            nll -= math.log(min(max(p_true, 1e-12), 1.0))
+        error[m] = wrong / n
+        loss[m] = nll / n
+    return error, loss, classes

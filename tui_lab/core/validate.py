@@ -1,4 +1,5 @@
-"""Generalization experiments: cross-validation, capacity, bias-variance, bootstrap, bagging, boosting.
+"""Generalization experiments: cross-validation (k-fold, leave-one-out, leave-p-out, forward chaining,
+nested), hyperparameter search, capacity, bias-variance, bootstrap, bagging, boosting, AdaBoost.
 
 Each method takes a `Problem` (one data set with its train / validation / test rows, and for
 synthetic regression the noiseless generating function and a way to draw fresh samples) and
@@ -16,18 +17,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import itertools
+import math
+
 import numpy as np
 
 from .datasets import Dataset
-from .ensembles import (bootstrap_indices, ridge_fit_many, ridge_predict_many, running_mean,
-                        tree_fit_many, tree_predict_many)
+from .ensembles import (adaboost_fit, adaboost_staged, as_float32_values, bootstrap_indices, ridge_fit_many,
+                        ridge_predict_many, running_mean, tree_fit_many, tree_predict_many)
 from .models import Model
 from .optim import Optimizer
-from .rng import key_for, permutation
+from .rng import key_for, permutation, uniform
 from .train import TrainConfig, Trainer
 
-METHODS = ("kfold", "loo", "timeseries", "bootstrap", "bias_variance", "capacity", "bagging", "boosting")
-CV_METHODS = ("kfold", "loo", "timeseries")
+METHODS = ("kfold", "loo", "leave_p_out", "timeseries", "nested", "search", "bootstrap", "bias_variance", "capacity",
+           "bagging", "boosting", "adaboost")
+CV_METHODS = ("kfold", "loo", "leave_p_out", "timeseries")     # one choice from per-fold losses
+KFOLD_SHUFFLES = 20      # leave-p-out is compared with k-fold cross-validation under this many shuffles
+REGION_GRID = (60, 30)   # AdaBoost's decision regions: cells across x0 and x1 of two-input data
+WEIGHT_HISTORY = 2_000_000   # AdaBoost keeps every round's sample weights up to this many numbers
 GRID_POINTS = 121
 BIAS_VARIANCE_POINTS = 200   # test inputs the decomposition is averaged over, at least
 FAN_FITS = 20            # replicate fits kept on the plotting grid for the bias-variance fans
@@ -39,6 +47,9 @@ STREAM_BOOTSTRAP = 12
 STREAM_TEST_RESAMPLE = 13
 STREAM_BAGGING = 14
 STREAM_REPLICATE_BAGS = 15
+STREAM_SHUFFLES = 16
+STREAM_SEARCH = 17
+STREAM_INNER_FOLDS = 1000    # + the outer fold's number
 
 
 class Learner(Protocol):
@@ -182,20 +193,30 @@ def with_grid(problem: Problem, curves: dict) -> dict:
 
 # -- cross-validation ------------------------------------------------------------------------------
 
-def make_folds(problem: Problem, method: str, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def make_folds(problem: Problem, method: str, k: int, seed: int, *, p: int = 1,
+               stream: int = STREAM_FOLDS, draw: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """(train rows, validation rows) per fold, all drawn from the pool (train + validation).
-    kfold: a seeded shuffle cut into k near-equal parts; loo: one row out at a time; timeseries:
-    the pool in row order (= time) cut into k+1 blocks, fold i training on blocks 0..i-1 and
-    validating on block i, so every validation row comes after all its training rows."""
+    kfold: a seeded shuffle (the `draw`-th of its stream) cut into k near-equal parts; loo: one row
+    out at a time; leave_p_out: every set of p rows out, in lexicographic order (exhaustive: C(n, p)
+    folds); timeseries: the pool in row order (= time) cut into k+1 blocks, fold i training on
+    blocks 0..i-1 and validating on block i, so every validation row comes after all its training rows."""
     pool = problem.pool
     if method == "timeseries":
         blocks = np.array_split(pool, k + 1)
         return [(np.concatenate(blocks[:i]), blocks[i]) for i in range(1, k + 1)]
+    if method == "leave_p_out":
+        everything = np.ones(pool.size, dtype=bool)
+        folds = []
+        for out in itertools.combinations(range(pool.size), p):
+            keep = everything.copy()
+            keep[list(out)] = False
+            folds.append((pool[keep], pool[list(out)]))
+        return folds
     if method == "loo":
         parts = [pool[i:i + 1] for i in range(pool.size)]
     else:
         order = np.empty(pool.size, dtype=np.int64)
-        permutation(key_for(seed, STREAM_FOLDS), 0, order)
+        permutation(key_for(seed, stream), draw * pool.size, order)
         parts = np.array_split(pool[order], k)
     return [(np.sort(np.concatenate(parts[:i] + parts[i + 1:])), np.sort(part)) for i, part in enumerate(parts)]
 
@@ -205,13 +226,12 @@ def simplicity(label: dict) -> tuple:
     return (label.get("degree", 0), label.get("width", 0), -label.get("l2", 0.0))
 
 
-def cross_validate(problem: Problem, candidates: list[Learner], method: str, k: int, seed: int,
+def cross_validate(problem: Problem, candidates: list[Learner], method: str, folds: list,
                    select: str = "min") -> Outcome:
-    """Per-fold losses of every candidate; the candidate with the least mean validation loss (or,
-    with select = "one_se", the simplest one within one standard error of it) is refit on the
-    whole pool and scored once on the test rows."""
+    """Per-fold losses of every candidate on `folds` (from make_folds); the candidate with the least
+    mean validation loss (or, with select = "one_se", the simplest one within one standard error of
+    it) is refit on the whole pool and scored once on the test rows."""
     x, y = problem.x, problem.y
-    folds = make_folds(problem, method, k, seed)
     rows, table = [], []
     for learner in candidates:
         val_losses = []
@@ -249,6 +269,160 @@ def cross_validate(problem: Problem, candidates: list[Learner], method: str, k: 
     curves = with_grid(problem, {"refit": pred_grid[0]} if pred_grid else {})
     curves["layout"] = layout
     return Outcome(method, rows, summary, {"candidates": table, "select": select}, curves)
+
+
+def kfold_beside_exhaustive(problem: Problem, learner: Learner, p: int, seed: int) -> list[float]:
+    """The k-fold estimate (folds of about p rows: k = pool // p) of one learner under KFOLD_SHUFFLES
+    shuffles: the non-exhaustive method's answer depends on the shuffle, leave-p-out's does not."""
+    k = problem.pool.size // p
+    if k < 2:
+        return []
+    x, y = problem.x, problem.y
+    means = []
+    for draw in range(KFOLD_SHUFFLES):
+        losses = [float(problem.loss(fit_predict(learner, x, y, fit_rows, x[val_rows])[0], y[val_rows]))
+                  for fit_rows, val_rows in make_folds(problem, "kfold", k, seed, stream=STREAM_SHUFFLES, draw=draw)]
+        means.append(float(np.mean(losses)))
+    return means
+
+
+def leave_p_out(problem: Problem, candidates: list[Learner], p: int, seed: int, select: str = "min") -> Outcome:
+    """Exhaustive cross-validation: every set of p pool rows is held out once (C(n, p) fits per
+    candidate). Beside it, the chosen candidate's k-fold estimate with folds of p rows under
+    KFOLD_SHUFFLES shuffles: k-fold uses k of those splits, so its estimate moves with the shuffle."""
+    outcome = cross_validate(problem, candidates, "leave_p_out", make_folds(problem, "leave_p_out", 0, seed, p=p),
+                             select)
+    chosen = next(c for c in candidates if all(outcome.summary[f"chosen_{key}"] == value
+                                               for key, value in c.label.items()))
+    shuffles = kfold_beside_exhaustive(problem, chosen, p, seed)
+    outcome.summary["p"] = p
+    if shuffles:
+        outcome.summary.update({"kfold_k": problem.pool.size // p, "kfold_shuffles": len(shuffles),
+                                "kfold_mean_low": min(shuffles), "kfold_mean_high": max(shuffles),
+                                "kfold_mean_average": float(np.mean(shuffles))})
+        outcome.extras["kfold_means"] = shuffles
+    return outcome
+
+
+def sub_problem(problem: Problem, fit_rows: np.ndarray, held_out: np.ndarray) -> Problem:
+    """The same data with `fit_rows` as the whole pool and `held_out` as the test rows (an outer fold)."""
+    return Problem(problem.x, problem.y, fit_rows, fit_rows[:0], held_out, problem.truth, problem.draw,
+                   problem.n_classes)
+
+
+def nested(problem: Problem, candidates: list[Learner], k: int, inner_k: int, seed: int,
+           select: str = "min") -> Outcome:
+    """Nested cross-validation. Each outer fold's training rows run their own inner k-fold
+    cross-validation, which chooses a candidate; it is refit on those rows and scored on the outer
+    fold's held-out rows, which took no part in the choice. The mean outer score estimates how well
+    'choose by cross-validation, then refit' does on new data; the plain cross-validation minimum
+    over the same outer folds (the same folds choose and score) is the optimistic figure beside it.
+    The model finally used is chosen by plain cross-validation on the pool and scored on the test rows."""
+    outer = make_folds(problem, "kfold", k, seed)
+    rows = []
+    for number, (fit_rows, held_out) in enumerate(outer, start=1):
+        inner_problem = sub_problem(problem, fit_rows, held_out)
+        inner = cross_validate(inner_problem, candidates, "kfold",
+                               make_folds(inner_problem, "kfold", inner_k, seed, stream=STREAM_INNER_FOLDS + number),
+                               select)
+        s = inner.summary
+        rows.append({"fold": number, "n_train": fit_rows.size, "n_val": held_out.size,
+                     **{key.removeprefix("chosen_"): value for key, value in s.items() if key.startswith("chosen_")},
+                     "inner_cv_mean": s["val_loss_mean"], "train_loss": s["refit_train_loss"],
+                     "val_loss": s["test_loss"]})
+    plain = cross_validate(problem, candidates, "kfold", outer, select)
+    scores = spread([r["val_loss"] for r in rows])
+    picks = {tuple((key, r[key]) for key in candidates[0].label) for r in rows}
+    summary = {**{key: value for key, value in plain.summary.items() if key.startswith("chosen_")},
+               "n_folds": k, "inner_k": inner_k,
+               "nested_loss_mean": scores["mean"], "nested_loss_std": scores["std"], "nested_loss_se": scores["se"],
+               "plain_cv_loss": plain.summary["val_loss_mean"], "distinct_choices": len(picks),
+               "refit_train_loss": plain.summary["refit_train_loss"], "test_loss": plain.summary["test_loss"]}
+    curves = dict(plain.curves)
+    curves["layout"] = {"pool": problem.pool, "test": problem.test,
+                        "folds": [{"train": f, "val": v} for f, v in outer]}
+    return Outcome("nested", rows, summary, {"candidates": plain.extras["candidates"], "select": select}, curves)
+
+
+# -- hyperparameter search -------------------------------------------------------------------------
+
+@dataclass
+class Axis:
+    """One named hyperparameter's range: integers evenly spread, or positive reals log-spaced."""
+    name: str
+    low: float
+    high: float
+    integer: bool
+
+    def grid(self, count: int) -> list[float]:
+        if self.integer:
+            return [int(v) for v in np.unique(np.round(np.linspace(self.low, self.high, count)))]
+        return np.geomspace(self.low, self.high, count).tolist()
+
+    def draw(self, u: float) -> float:
+        if self.integer:
+            return int(min(self.low + math.floor(u * (self.high - self.low + 1)), self.high))
+        return float(math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low))))
+
+    @property
+    def distinct(self) -> int:
+        return int(self.high - self.low + 1) if self.integer else 10 ** 9
+
+
+def grid_shape(axes: list[Axis], budget: int) -> list[int]:
+    """Values per axis of the largest grid within the budget, as even as the axes allow (an integer
+    axis has only so many values; the rest of the budget goes to the other axis)."""
+    if len(axes) == 1:
+        return [min(budget, axes[0].distinct)]
+    side = math.isqrt(budget)
+    first = min(side, axes[0].distinct)
+    second = min(budget // first, axes[1].distinct)
+    if second < side:
+        first = min(budget // second, axes[0].distinct)
+    return [first, second]
+
+
+def search_points(axes: list[Axis], budget: int, seed: int) -> tuple[list[dict], list[dict]]:
+    """(grid points, random points): the grid of grid_shape, and as many random draws (uniform
+    integers, log-uniform reals), so both strategies spend the same budget."""
+    counts = grid_shape(axes, budget)
+    grid = [dict(zip((a.name for a in axes), values))
+            for values in itertools.product(*(a.grid(c) for a, c in zip(axes, counts)))]
+    key = key_for(seed, STREAM_SEARCH)
+    random = [{a.name: a.draw(float(uniform(key, t * len(axes) + j))) for j, a in enumerate(axes)}
+              for t in range(len(grid))]
+    return grid, random
+
+
+def search(problem: Problem, axes: list[Axis], make: Callable[[dict], Learner], budget: int, k: int,
+           seed: int) -> Outcome:
+    """Grid search against random search over named hyperparameters with the same budget of trials,
+    each trial scored by k-fold cross-validation on the pool (the same folds for both). Each
+    strategy's best trial is refit on the pool and scored once on the test rows. One row per trial
+    number: both strategies' t-th trial and their best cross-validation loss so far."""
+    folds = make_folds(problem, "kfold", k, seed)
+    rows: list[dict] = []
+    summary: dict = {}
+    refits = {}
+    for strategy, points in zip(("grid", "random"), search_points(axes, budget, seed)):
+        outcome = cross_validate(problem, [make(point) for point in points], "kfold", folds)
+        best = math.inf
+        for t, (point, cand) in enumerate(zip(points, outcome.extras["candidates"])):
+            if len(rows) <= t:
+                rows.append({"trial": t + 1})
+            best = min(best, cand["cv_mean"])
+            rows[t].update({**{f"{strategy}_{name}": value for name, value in point.items()},
+                            f"{strategy}_cv": cand["cv_mean"], f"{strategy}_best": best})
+        s = outcome.summary
+        summary.update({**{f"{strategy}_{key}": value for key, value in s.items() if key.startswith("chosen_")},
+                        f"{strategy}_cv_loss": s["val_loss_mean"], f"{strategy}_test_loss": s["test_loss"]})
+        for axis in axes:
+            summary[f"{strategy}_distinct_{axis.name}"] = len({point[axis.name] for point in points})
+        refits[strategy] = outcome.curves.get("refit")
+    summary["budget"] = len(rows)
+    summary["n_folds"] = k
+    curves = with_grid(problem, {f"{name}_refit": fit for name, fit in refits.items() if fit is not None})
+    return Outcome("search", rows, summary, {}, curves)
 
 
 # -- capacity --------------------------------------------------------------------------------------
@@ -466,3 +640,61 @@ def boosting(problem: Problem, learner: Learner, rounds: int, learning_rate: flo
                "best_rounds": best + 1, "best_val_loss": rows[best]["val_loss"],
                "test_loss_at_best": rows[best]["test_loss"], "learning_rate": learning_rate}
     return Outcome("boosting", rows, summary, {}, with_grid(problem, {"path": np.array(path)} if path else {}))
+
+
+# -- AdaBoost --------------------------------------------------------------------------------------
+
+def region_grid(problem: Problem) -> tuple[np.ndarray, tuple] | None:
+    """(cells, 2) points of a REGION_GRID over two-input data (row-major, x1 rising), and the extent."""
+    if problem.x.shape[1] != 2:
+        return None
+    (x0_lo, x1_lo), (x0_hi, x1_hi) = problem.x.min(axis=0), problem.x.max(axis=0)
+    pad0, pad1 = 0.05 * (x0_hi - x0_lo), 0.05 * (x1_hi - x1_lo)
+    extent = (x0_lo - pad0, x0_hi + pad0, x1_lo - pad1, x1_hi + pad1)
+    gx = np.linspace(extent[0], extent[1], REGION_GRID[0])
+    gy = np.linspace(extent[2], extent[3], REGION_GRID[1])
+    return np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2), extent
+
+
+def adaboost(problem: Problem, rounds: int, learning_rate: float) -> Outcome:
+    """AdaBoost (discrete SAMME, as scikit-learn's AdaBoostClassifier computes it) with decision
+    stumps on the training rows: each round fits a stump to the weighted rows, then multiplies the
+    weights of the rows it gets wrong by exp(alpha). Rows are scored after every round: error rate
+    and cross-entropy of the ensemble's class probabilities on train, validation and test rows."""
+    if problem.n_classes < 2:
+        raise ValueError("adaboost classifies: it needs a classification data set")
+    x = as_float32_values(problem.x)
+    labels = problem.y.astype(np.int64)
+    train = problem.train
+    history = np.empty((rounds if rounds * train.size <= WEIGHT_HISTORY else 0, train.size))
+    stumps, alphas, errors = adaboost_fit(x[train], labels[train], problem.n_classes, rounds, learning_rate, history)
+    staged = {part: adaboost_staged(stumps, alphas, x[rows], labels[rows], problem.n_classes)
+              for part, rows in (("train", train), ("val", problem.val), ("test", problem.test))}
+    rows = []
+    for m in range(alphas.size):
+        row = {"n_models": m + 1, "feature": int(stumps[m, 0]), "threshold": float(stumps[m, 1]),
+               "alpha": float(alphas[m]), "weighted_error": float(errors[m])}
+        for part, (error, loss, _) in staged.items():
+            if error.size:
+                row[f"{part}_error"] = float(error[m])
+        for part, (error, loss, _) in staged.items():
+            if error.size:
+                row[f"{part}_loss"] = float(loss[m])
+        rows.append(row)
+    scored = "val" if problem.val.size else "train"
+    best = int(np.argmin(staged[scored][0])) if alphas.size else 0
+    summary = {"rounds": int(alphas.size), "learning_rate": learning_rate, "n_classes": problem.n_classes,
+               "stump_test_error": rows[0]["test_error"], "train_error": rows[-1]["train_error"],
+               "test_error": rows[-1]["test_error"], "test_loss": rows[-1]["test_loss"],
+               "best_rounds": best + 1, "test_error_at_best": rows[best]["test_error"]}
+    curves = {"stumps": stumps, "alphas": alphas}
+    if history.shape[0]:
+        curves["weights"] = history[:alphas.size]      # (rounds, n train): the weights each stump was fit to
+    cells = region_grid(problem)
+    if cells is not None:
+        points, extent = cells
+        _, _, regions = adaboost_staged(stumps, alphas, as_float32_values(points), np.zeros(len(points), np.int64),
+                                        problem.n_classes)
+        curves.update({"regions": regions.reshape(alphas.size, REGION_GRID[1], REGION_GRID[0]), "extent": extent})
+    return Outcome("adaboost", rows, summary, {}, curves)
+

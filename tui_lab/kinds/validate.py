@@ -1,9 +1,12 @@
-"""kind = "validate": generalization, validation and ensembles (cross-validation, capacity,
-bias-variance, bootstrap, bagging, boosting) on the seeded data sets of the train kind."""
+"""kind = "validate": generalization, validation and ensembles (cross-validation of every kind,
+nested cross-validation, hyperparameter search, capacity, bias-variance, bootstrap, bagging,
+boosting, AdaBoost) on the seeded data sets of the train kind."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
@@ -12,6 +15,7 @@ from ..core.datasets import make_dataset
 from ..core.optim import Optimizer
 from ..core.rng import key_for
 from ..core.train import TrainConfig
+from ..limits import MAX_PENALTY
 from ..output import fmt, table
 from ..scenario.datamodel import (MAX_DEGREE, MAX_WIDTH, DataSettings, ModelSettings, parse_data, parse_model,
                                   parse_train)
@@ -21,25 +25,35 @@ from ..scenario.optimizers import parse_optimizers
 MAX_REPLICATES = 5000
 MAX_TREE_DEPTH = 10
 MAX_LOO_POINTS = 2000
+MAX_SPLITS = 5000          # leave-p-out: at most this many splits (C(n, p)),
+MAX_FITS = 200_000         # and nested / leave-p-out / search: at most this many model fits in all
+MAX_SEARCH_BUDGET = 400    # trials per search strategy
+MAX_L2 = 1e6
 REPLICATE_STREAM = 0x7A11D000     # fresh training sets of the generating process: seed streams from here on
 DEFAULT_DEGREES = [1, 2, 3, 4, 6, 8, 10, 12, 15]
 DEFAULT_WIDTHS = [1, 2, 4, 8, 16, 32, 64]
 CLOSED_FORM = ("linear", "poly")          # fit by least squares; logistic / mlp train with [train] and [[optimizers]]
 LEARNERS = ("model", "stump", "tree")
+CHOOSING = core.CV_METHODS + ("nested",)      # methods that choose among candidates by cross-validation
+SEARCHABLE = {"degree": "integers in [1, %d]" % MAX_DEGREE, "l2": "positive numbers up to %g" % MAX_L2}
 
 # [validate] keys beyond `method`, and the methods that use each
 KEY_METHODS = {
-    "k": ("kfold", "timeseries"),
-    "degrees": ("kfold", "loo", "timeseries", "capacity", "bias_variance"),
-    "widths": ("kfold", "loo", "timeseries", "capacity", "bias_variance"),
-    "l2": core.METHODS,
-    "select": core.CV_METHODS,
+    "k": ("kfold", "timeseries", "nested", "search"),
+    "inner_k": ("nested",),
+    "p": ("leave_p_out",),
+    "degrees": CHOOSING + ("capacity", "bias_variance"),
+    "widths": CHOOSING + ("capacity", "bias_variance"),
+    "l2": tuple(m for m in core.METHODS if m not in ("search", "adaboost")),
+    "select": CHOOSING,
+    "budget": ("search",),
+    "space": ("search",),
     "n_boot": ("bootstrap",),
     "ci": ("bootstrap",),
-    "n_models": ("bagging", "boosting"),
+    "n_models": ("bagging", "boosting", "adaboost"),
     "learner": ("bagging", "boosting"),
     "depth": ("bagging", "boosting"),
-    "learning_rate": ("boosting",),
+    "learning_rate": ("boosting", "adaboost"),
     "n_datasets": ("bias_variance", "bagging"),
 }
 
@@ -47,9 +61,13 @@ KEY_METHODS = {
 @dataclass
 class ValidateSettings:
     data: DataSettings
-    model: ModelSettings
+    model: ModelSettings | None                          # None for adaboost (its learners are stumps)
     method: str
     k: int = 5
+    inner_k: int = 4
+    p: int = 2
+    budget: int = 16
+    space: dict[str, list[float]] = field(default_factory=dict)    # search: name -> [low, high]
     degrees: list[int] = field(default_factory=list)     # empty: the model's own degree
     widths: list[int] = field(default_factory=list)      # mlp hidden-layer widths to sweep; empty: the model's own
     l2: list[float] = field(default_factory=lambda: [0.0])
@@ -68,13 +86,13 @@ class ValidateSettings:
         used = {key: getattr(self, key) for key, methods in KEY_METHODS.items() if self.method in methods}
         if self.learner != "tree":
             used.pop("depth", None)
-        used.pop("widths" if self.model.name in CLOSED_FORM else "degrees", None)
+        used.pop("widths" if self.model is None or self.model.name in CLOSED_FORM else "degrees", None)
         return {"method": self.method, **used}
 
 
 def parse(top: Section, seed: int) -> ValidateSettings:
     data = parse_data(top, seed)
-    model = parse_model(top, data)
+    model = parse_model(top, data) if uses_model(top) else None
     sec = top.section("validate", required=True)
     method = sec.choice("method", core.METHODS, what="a validation method, one of")
     for key in sec.extras():
@@ -87,9 +105,22 @@ def parse(top: Section, seed: int) -> ValidateSettings:
     if method == "loo" and pool > MAX_LOO_POINTS:
         raise top.fail_at("validate.method", f"loo fits one model per point; at most {MAX_LOO_POINTS} train + "
                                              f"validation points, got {pool} (use kfold)")
-    if method in ("kfold", "timeseries"):
-        most = pool if method == "kfold" else pool - 1
-        st.k = sec.integer("k", min(5, most), low=2 if method == "kfold" else 1, high=most)
+    if method in ("kfold", "timeseries", "nested", "search"):
+        most = pool - 1 if method == "timeseries" else pool
+        st.k = sec.integer("k", min(5, most), low=1 if method == "timeseries" else 2, high=most)
+    if method == "nested":
+        smallest = pool - math.ceil(pool / st.k)          # the fewest rows an outer fold trains on
+        if smallest < 2:
+            raise sec.fail_at("k", f"nested cross-validation needs at least 2 rows in each outer fold's training "
+                                   f"part; {pool} train + validation points in {st.k} folds leave {smallest}")
+        st.inner_k = sec.integer("inner_k", min(4, smallest), low=2, high=smallest)
+    if method == "leave_p_out":
+        st.p = sec.integer("p", 2, low=1, high=pool - 1)
+        splits = math.comb(pool, st.p)
+        if splits > MAX_SPLITS:
+            count = f"{splits:,}" if splits < 10 ** 12 else f"{float(splits):.2e}"
+            raise sec.fail_at("p", f"leave-{st.p}-out of {pool} train + validation points is {count} splits; at "
+                                   f"most {MAX_SPLITS:,} (lower p or data.n, or use kfold)")
     if method in KEY_METHODS["degrees"]:
         st.degrees = complexity_sweep(sec, "degrees", model.name in CLOSED_FORM, method, DEFAULT_DEGREES,
                                       MAX_DEGREE, "polynomial degrees", "model linear or poly")
@@ -100,20 +131,25 @@ def parse(top: Section, seed: int) -> ValidateSettings:
         raise sec.fail_at("l2", f"the closed-form ridge penalty is for linear and poly; {model.name} trains "
                                 "with [regularize] l2")
     l2 = sec.raw("l2", 0.0, "a non-negative number")
-    if method in core.CV_METHODS and isinstance(l2, list):
-        st.l2 = sec.numbers("l2", expected="a non-negative number or a list of them (candidates)",
-                            check=lambda v: v >= 0)
+    if method in CHOOSING and isinstance(l2, list):
+        st.l2 = sec.numbers("l2", expected=f"a number in [0, {MAX_PENALTY:g}] or a list of them (candidates)",
+                            check=lambda v: 0 <= v <= MAX_PENALTY)
         if not st.l2:
             raise sec.fail("l2", "at least one candidate", [])
     else:
-        st.l2 = [sec.number("l2", 0.0, low=0)]
-    if method in core.CV_METHODS:
+        st.l2 = [sec.number("l2", 0.0, low=0, high=MAX_PENALTY)]
+    if method in CHOOSING:
         st.select = sec.choice("select", ("min", "one_se"), "min")
+    if method == "search":
+        st.space = parse_space(sec, model)
+        st.budget = sec.integer("budget", 16, low=1, high=MAX_SEARCH_BUDGET)
     if method == "bootstrap":
         st.n_boot = sec.integer("n_boot", 100, low=2, high=MAX_REPLICATES)
         st.ci = sec.number("ci", 0.95, low=0, high=1, low_open=True, high_open=True)
+    if method in ("bagging", "boosting", "adaboost"):
+        st.n_models = sec.integer("n_models", 50 if method in ("bagging", "adaboost") else 100, low=1,
+                                  high=MAX_REPLICATES)
     if method in ("bagging", "boosting"):
-        st.n_models = sec.integer("n_models", 50 if method == "bagging" else 100, low=1, high=MAX_REPLICATES)
         st.learner = sec.choice("learner", LEARNERS, "model" if method == "bagging" else "stump",
                                 what="a learner, one of")
         if st.learner == "tree":
@@ -123,14 +159,65 @@ def parse(top: Section, seed: int) -> ValidateSettings:
             raise sec.fail_at("depth", f'only learner = "tree" has a depth, not "{st.learner}"')
     if method == "boosting":
         st.learning_rate = sec.number("learning_rate", 0.1, low=0, high=1, low_open=True)
+    if method == "adaboost":
+        st.learning_rate = sec.number("learning_rate", 1.0, low=0, high=10, low_open=True)
     if method in ("bias_variance", "bagging"):
         st.n_datasets = sec.integer("n_datasets", 100 if method == "bias_variance" else 30,
                                     low=2 if method == "bias_variance" else 0, high=MAX_REPLICATES)
     sec.done()
     check_supported(top, st, n_test)
-    if model.name not in CLOSED_FORM:
+    check_fits(sec, st)
+    if model is not None and model.name not in CLOSED_FORM:
         st.training, st.optimizer = parse_training(top, data, model)
     return st
+
+
+def uses_model(top: Section) -> bool:
+    """Every method but adaboost fits the [model]; adaboost's weak learners are decision stumps, so a
+    [model] table there would be read and ignored: bad input."""
+    validate = top.data.get("validate")
+    if not (isinstance(validate, dict) and validate.get("method") == "adaboost"):
+        return True
+    if top.has("model"):
+        top.raw("model")
+        raise top.fail_at("model", "adaboost's weak learners are decision stumps: leave [model] out")
+    return False
+
+
+def parse_space(sec: Section, model: ModelSettings) -> dict[str, list[float]]:
+    """[validate.space]: the hyperparameters a search tunes, each a [low, high] range."""
+    if model.name not in CLOSED_FORM:
+        raise sec.fail_at("method", f"search tunes the degree and l2 of the linear and poly models, not {model.name}")
+    space = sec.section("space", required=True)
+    ranges = {}
+    if space.has("degree"):
+        if model.name != "poly":
+            space.raw("degree")
+            raise space.fail_at("degree", "a search over degrees needs model poly")
+        ranges["degree"] = space.numbers("degree", length=2, expected=f"[low, high], {SEARCHABLE['degree']}",
+                                         check=lambda v: float(v).is_integer() and 1 <= v <= MAX_DEGREE)
+    if space.has("l2"):
+        ranges["l2"] = space.numbers("l2", length=2, expected=f"[low, high], {SEARCHABLE['l2']}",
+                                     check=lambda v: 0 < v <= MAX_L2)
+    space.done()
+    for name, (low, high) in ranges.items():
+        if low > high:
+            raise space.fail(name, "[low, high] with low <= high", [low, high])
+    if not ranges:
+        raise space.fail("degree", "at least one hyperparameter to search: " + ", ".join(SEARCHABLE))
+    return {name: [int(v) for v in values] if name == "degree" else values for name, values in ranges.items()}
+
+
+def check_fits(sec: Section, st: ValidateSettings) -> None:
+    """The experiments whose count of model fits grows as a product of keys stay within MAX_FITS."""
+    pool = st.data.sizes[0] + st.data.sizes[1]
+    candidates = max(1, len(st.degrees) or len(st.widths)) * len(st.l2)
+    fits = {"nested": st.k * (st.inner_k + 1) * candidates + st.k * candidates,
+            "leave_p_out": math.comb(pool, st.p) * candidates + core.KFOLD_SHUFFLES * (pool // st.p),
+            "search": 2 * st.budget * (st.k + 1)}.get(st.method, 0)
+    if fits > MAX_FITS:
+        raise sec.fail_at("method", f"{st.method} here would fit {fits:,} models; at most {MAX_FITS:,} "
+                                    "(fewer candidates, folds or trials)")
 
 
 def complexity_sweep(sec: Section, key: str, applies: bool, method: str, default: list[int], most: int,
@@ -166,6 +253,9 @@ def parse_training(top: Section, data: DataSettings, model: ModelSettings) -> tu
 
 def check_supported(top: Section, st: ValidateSettings, n_test: int) -> None:
     """Shapes of the experiment that cannot run, as bad input."""
+    if st.method == "adaboost" and st.data.is_regression:
+        raise top.fail_at("validate.method", f"adaboost classifies: it needs a classification data set "
+                                             f"(moons, circles, spirals, xor, blobs), not {st.data.name}")
     if not st.data.is_regression:
         if st.method in ("bias_variance", "boosting"):
             raise top.fail_at("validate.method", f"{st.method} works on squared error: it needs a regression "
@@ -208,6 +298,16 @@ def weak_learner(st: ValidateSettings, seed: int) -> core.Learner:
     return model_learners(st, seed)[0]
 
 
+def search_axes(st: ValidateSettings) -> list[core.Axis]:
+    return [core.Axis(name, low, high, name == "degree") for name, (low, high) in st.space.items()]
+
+
+def searched_learner(st: ValidateSettings, point: dict) -> core.Learner:
+    """The model of one search trial: the searched values, the model's own for the rest."""
+    degree = point.get("degree", st.model.degree if st.model.name == "poly" else 1)
+    return core.PolyRidge(int(degree), float(point.get("l2", 0.0)))
+
+
 def build_problem(st: ValidateSettings) -> core.Problem:
     """The data set and its split. For timeseries the input x is read as time: rows are ordered
     by x, and the test rows are the latest ones (the future), the folds' pool the earlier ones."""
@@ -234,8 +334,17 @@ def build_problem(st: ValidateSettings) -> core.Problem:
 def experiment(st: ValidateSettings, seed: int) -> tuple[core.Problem, core.Outcome]:
     problem = build_problem(st)
     m = st.method
+    if m == "leave_p_out":
+        return problem, core.leave_p_out(problem, model_learners(st, seed), st.p, seed, st.select)
     if m in core.CV_METHODS:
-        return problem, core.cross_validate(problem, model_learners(st, seed), m, st.k, seed, st.select)
+        folds = core.make_folds(problem, m, st.k, seed)
+        return problem, core.cross_validate(problem, model_learners(st, seed), m, folds, st.select)
+    if m == "nested":
+        return problem, core.nested(problem, model_learners(st, seed), st.k, st.inner_k, seed, st.select)
+    if m == "search":
+        return problem, core.search(problem, search_axes(st), partial(searched_learner, st), st.budget, st.k, seed)
+    if m == "adaboost":
+        return problem, core.adaboost(problem, st.n_models, st.learning_rate)
     if m == "capacity":
         return problem, core.capacity(problem, model_learners(st, seed))
     if m == "bias_variance":
@@ -252,7 +361,9 @@ def experiment(st: ValidateSettings, seed: int) -> tuple[core.Problem, core.Outc
 
 
 def result_dict(st: ValidateSettings, problem: core.Problem, outcome: core.Outcome, include_data: bool) -> dict:
-    setup = {"data": st.data.to_dict(), "model": st.model.to_dict(), "validate": st.to_dict()}
+    setup = {"data": st.data.to_dict(), "validate": st.to_dict()}
+    if st.model is not None:
+        setup["model"] = st.model.to_dict()
     if st.optimizer is not None:
         setup["train"] = {"epochs": st.training.epochs, "batch_size": st.training.batch_size,
                           "optimizer": st.optimizer.name, "hyperparams": st.optimizer.hyperparams}
