@@ -39,6 +39,38 @@ def _objective(sid, prm, data_x, data_y, all_idx, p, l1, l2):
     return f, gx, gy
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _step_gradient(sid, data_x, data_y, batch_size, p, t, l1, l2, grad_noise, noise_key, batch_key, order, epoch, g):
+    """g, holding the full-batch surface gradient at p, becomes the gradient step t uses: the
+    mini-batch's in its place where batches are drawn, plus the penalties and the noise.
+    `order` holds the batch order of `epoch`; returns the epoch whose order it holds now."""
+    n = data_x.shape[0]
+    if sid == LINREG and 0 < batch_size < n:
+        per_epoch = (n + batch_size - 1) // batch_size
+        e, b = (t - 1) // per_epoch, (t - 1) % per_epoch
+        if e != epoch:
+            epoch = e
+            permutation(batch_key, e * n, order)
+        start = b * batch_size
+        _, g[0], g[1] = linreg_value_grad(p[0], p[1], data_x, data_y, order, start, min(start + batch_size, n))
+    g[0] += l2 * p[0] + l1 * np.sign(p[0])   # penalties are full-batch terms
+    g[1] += l2 * p[1] + l1 * np.sign(p[1])
+    if grad_noise > 0.0:
+        g[0] += grad_noise * normal(noise_key, 2 * t)
+        g[1] += grad_noise * normal(noise_key, 2 * t + 1)
+    return epoch
+
+
+@njit(cache=True, nogil=True)
+def step_gradient(sid, prm, data_x, data_y, batch_size, p, t, l1, l2, grad_noise, noise_key, batch_key):
+    """The gradient the loop hands to the optimizer at step t from point p (the same code)."""
+    g = np.empty(2)
+    _, g[0], g[1] = _objective(sid, prm, data_x, data_y, np.arange(data_x.shape[0]), p, l1, l2)
+    _step_gradient(sid, data_x, data_y, batch_size, p, t, l1, l2, grad_noise, noise_key, batch_key,
+                   np.empty(data_x.shape[0], dtype=np.int64), -1, g)
+    return g
+
+
 @njit(cache=True, nogil=True)
 def advance(family, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars, t0, steps,
             l1, l2, grad_noise, noise_key, batch_key, traj, loss):
@@ -68,8 +100,6 @@ def _loop(update, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars, t
     """
     n = data_x.shape[0]
     all_idx = np.arange(n)
-    minibatch = sid == LINREG and 0 < batch_size < n
-    batches_per_epoch = (n + batch_size - 1) // batch_size if minibatch else 1
     order = np.empty(n, dtype=np.int64)
     g = np.empty(2)
     f, g[0], g[1] = _objective(sid, prm, data_x, data_y, all_idx, p, l1, l2)
@@ -79,18 +109,8 @@ def _loop(update, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars, t
     epoch = -1
     for k in range(1, steps + 1):
         t = t0 + k                       # torch's step count after its increment
-        if minibatch:
-            e, b = (t - 1) // batches_per_epoch, (t - 1) % batches_per_epoch
-            if e != epoch:
-                epoch = e
-                permutation(batch_key, e * n, order)
-            start = b * batch_size
-            _, g[0], g[1] = linreg_value_grad(p[0], p[1], data_x, data_y, order, start, min(start + batch_size, n))
-        g[0] += l2 * p[0] + l1 * np.sign(p[0])   # penalties are full-batch terms
-        g[1] += l2 * p[1] + l1 * np.sign(p[1])
-        if grad_noise > 0.0:
-            g[0] += grad_noise * normal(noise_key, 2 * t)
-            g[1] += grad_noise * normal(noise_key, 2 * t + 1)
+        epoch = _step_gradient(sid, data_x, data_y, batch_size, p, t, l1, l2, grad_noise, noise_key, batch_key,
+                               order, epoch, g)
         update(p, g, state, scalars, hp, t)
         f, g[0], g[1] = _objective(sid, prm, data_x, data_y, all_idx, p, l1, l2)
         if not (math.isfinite(f) and math.isfinite(p[0]) and math.isfinite(p[1])):
@@ -121,6 +141,13 @@ class SurfaceRun:
         self.state, self.scalars = self.optimizer.init_state(2, SURFACE_TENSORS)
         self.t = 0
         self.diverged = False
+
+    def next_gradient(self) -> np.ndarray:
+        """The gradient the next step will hand to the optimizer (penalties and noise included)."""
+        s = self.surface
+        return step_gradient(s.sid, s.prm, s.data_x, s.data_y, self.batch_size, self.point, self.t + 1,
+                             self.l1, self.l2, self.grad_noise, key_for(self.seed, NOISE_STREAM + self.index),
+                             key_for(self.seed, BATCH_STREAM + self.index))
 
     def advance(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
         """Up to `steps` more steps: (trajectory, loss) including the point it started from."""

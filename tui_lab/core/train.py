@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from . import optim
+from .optim.base import probe_after, probe_before
 from .datasets import Dataset
 from .models import Model, backward, evaluate, expand, fill_targets, forward, loss_grad, predict
 from .rng import key_for, normal, permutation, uniform
@@ -174,7 +175,7 @@ def _mixup(alpha, keys, t, rows, xb, T, pair, xb_mixed, T_mixed):
 @njit(cache=True, nogil=True)
 def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop_last, reg, aug, keys,
                  family, hp, state, scalars, running, progress, best, best_p, best_running, history,
-                 epochs, patience):
+                 epochs, patience, probe=None):
     """Up to `epochs` more epochs, in place. `progress` holds (epochs done, steps done, best epoch,
     status); `best[0]` the best validation loss so far, best_p / best_running its weights. history
     receives the per-epoch losses and metrics at the absolute epoch index. Returns epochs done."""
@@ -241,7 +242,11 @@ def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop
             backward(w, lay, rows, True, A, D, M, XH, ISTD, dZ, g, delta, delta_prev)
             if l2 != 0.0 or l1 != 0.0:
                 add_penalty_grad(p, weight_mask, l2, l1, g)
+            if probe is not None:       # the step inspector watches one parameter
+                probe_before(probe, p, g, state, scalars, t)
             _optimizer_step(family, p, g, state, scalars, hp, t)
+            if probe is not None:
+                probe_after(probe, p)
             progress[STEP] = t
         train_loss, train_metric = evaluate(p, lay, running, X, y, train_idx, A, D, M, XH, ISTD, T, dZ)
         val_loss, val_metric = evaluate(p, lay, running, X, y, val_idx, A, D, M, XH, ISTD, T, dZ)
@@ -318,8 +323,9 @@ class Trainer:
     def finished(self) -> bool:
         return self.status != RUNNING or self.epoch >= self.config.epochs
 
-    def advance(self, epochs: int) -> int:
-        """Up to `epochs` more epochs (never past config.epochs); returns how many ran."""
+    def advance(self, epochs: int, probe=None) -> int:
+        """Up to `epochs` more epochs (never past config.epochs); returns how many ran. `probe`
+        (see optim.base.probe_before) records one parameter's last optimizer step."""
         epochs = min(epochs, self.config.epochs - self.epoch)
         if epochs <= 0 or self.status != RUNNING:
             return 0
@@ -328,7 +334,7 @@ class Trainer:
             self.params, self.model.layout, self.mask, self.x, self.y, self.train_idx, self.val_idx,
             c.batch_size, c.drop_last, self.reg, self.aug, self.keys, self.optimizer.family, self.optimizer.hp,
             self.state, self.scalars, self.running, self.progress, self.best, self.best_p, self.best_running,
-            self.history, epochs, c.early_stopping))
+            self.history, epochs, c.early_stopping, probe))
 
     def run(self) -> "Trainer":
         self.advance(self.config.epochs)

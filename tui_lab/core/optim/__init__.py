@@ -7,7 +7,8 @@ spec for Python (validation, defaults, packing), and `KERNELS` is the tuple of u
 kernels that every compiled dispatch unrolls (`step` here, `advance` in surface_run):
 Numba unrolls the tuple at compile time, so each family still gets its own specialised
 call and no chain of family numbers has to be kept by hand.
-Adding an optimizer: write its file, then add its module to FAMILIES.
+Adding an optimizer: write its file (SPECS, the `update` kernel, and `explain`, its rule in the
+course's notation, see explain.py), then add its module to FAMILIES.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from numba import literal_unroll, njit
 
 from . import adadelta, adagrad, adam, adamax, adamp, nadam, radam, rmsprop, sgd
 from .base import Hyper, OptimizerSpec, ParamTensor
+from .explain import Step, Writer, explain
 
 FAMILIES = (sgd, adagrad, adadelta, rmsprop, adam, adamax, nadam, radam, adamp)
 
@@ -61,10 +63,15 @@ class Optimizer:
         """The family's compiled update kernel."""
         return KERNELS[self.spec.family]
 
+    def explain(self, step: Step | None = None) -> Writer:
+        """The update rule in the course's notation, with the options this run switched on; given
+        a recorded `Step`, every line also carries that step's numbers (see explain.py)."""
+        return explain(FAMILIES[self.spec.family], self.hyperparams, step)
+
     def init_state(self, n_params: int, tensors: tuple[ParamTensor, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
         """Fresh state for n_params parameters; `tensors` names the parameter vector's
         matrices (those not named are vectors), for the optimizers that treat them apart."""
         return self.spec.init_state(n_params, self.hyperparams, tensors)
 
 
-__all__ = ["FAMILIES", "KERNELS", "OPTIMIZERS", "Hyper", "Optimizer", "OptimizerSpec", "ParamTensor", "step"]
+__all__ = ["FAMILIES", "KERNELS", "OPTIMIZERS", "Hyper", "Optimizer", "OptimizerSpec", "ParamTensor", "Step", "Writer", "step"]

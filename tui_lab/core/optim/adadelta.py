@@ -9,9 +9,11 @@
 
 import math
 
+import numpy as np
 from numba import njit
 
 from .base import LR, WEIGHT_DECAY, Hyper, OptimizerSpec, with_default
+from .explain import fmt, num
 
 # hp layout: lr, rho, eps, weight_decay
 
@@ -42,3 +44,20 @@ SPECS = (
          WEIGHT_DECAY),
         slots=2, summary="unit-correct steps without a tuned learning rate"),
 )
+
+
+def explain(h: dict, s, out) -> None:
+    """The rule in the course's notation (G_t: running mean of g², H_t: of the updates², γ: rho);
+    torch adds a learning rate η (1.0 leaves the original method); see explain.py."""
+    lr, rho, eps, wd = h["lr"], h["rho"], h["eps"], h["weight_decay"]
+    out.note(f"η = {lr}" + (" (1: the original Adadelta)" if lr == 1.0 else "") + f", γ = {rho}, ε = {eps}"
+             + (f", λ = {wd}" if wd else ""))
+    g = out.gradient()
+    g = out.l2_gradient(wd, g)
+    G0, G, H0, H = out.old(0), out.new(0), out.old(1), out.new(1)
+    out.line("G", "G_t = γ G_{t-1} + (1 - γ) g_t²", lambda: (f"{num(rho)}·{fmt(G0)} + {num(1.0 - rho)}·{fmt(g)}²", G))
+    dw = None if s is None else np.sqrt(H0 + eps) / np.sqrt(G + eps) * g
+    out.line("dW", "ΔW_t = √(H_{t-1} + ε) / √(G_t + ε) · g_t",
+             lambda: (f"√({fmt(H0)} + {num(eps)}) / √({fmt(G)} + {num(eps)})·{fmt(g)}", dw))
+    out.line("H", "H_t = γ H_{t-1} + (1 - γ) ΔW_t²", lambda: (f"{num(rho)}·{fmt(H0)} + {num(1.0 - rho)}·{fmt(dw)}²", H))
+    out.result("W_{t+1} = W_t - η ΔW_t", lambda: f"{fmt(s.w[s.idx])} - {num(lr)}·{fmt(dw)}")

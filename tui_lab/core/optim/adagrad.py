@@ -8,9 +8,11 @@
 
 import math
 
+import numpy as np
 from numba import njit
 
 from .base import WEIGHT_DECAY, Hyper, OptimizerSpec, with_default, LR
+from .explain import fmt, num
 
 # hp layout: lr, lr_decay, weight_decay, initial_accumulator_value, eps
 
@@ -39,3 +41,21 @@ SPECS = (
          Hyper("eps", 1e-10, low_open=True, help="added to the denominator")),
         slots=1, summary="steps shrink as squared gradients accumulate"),
 )
+
+
+def explain(h: dict, s, out) -> None:
+    """The rule in the course's notation (G_t: the sum of squared gradients); see explain.py."""
+    lr, decay, wd, eps = h["lr"], h["lr_decay"], h["weight_decay"], h["eps"]
+    out.note(f"η = {lr}, ε = {eps}" + (f", λ = {wd}" if wd else "") + (f", lr_decay = {decay}" if decay else "")
+             + (f", G_0 = {h['initial_accumulator_value']}" if h["initial_accumulator_value"] else ""))
+    g = out.gradient()
+    g = out.l2_gradient(wd, g)
+    eta, eta_symbol = lr, "η"
+    if decay != 0.0:
+        eta = None if s is None else lr / (1.0 + (float(s.t) - 1.0) * decay)
+        out.line("eta", "η_t = η / (1 + (t - 1) lr_decay)", lambda: (f"{num(lr)} / (1 + {s.t - 1}·{num(decay)})", eta))
+        eta_symbol = "η_t"
+    G0, G = out.old(0), out.new(0)
+    out.line("G", "G_t = G_{t-1} + g_t²", lambda: (f"{fmt(G0)} + {fmt(g)}²", G))
+    out.result(f"W_{{t+1}} = W_t - {eta_symbol} g_t / (√G_t + ε)",
+               lambda: f"{fmt(s.w[s.idx])} - {num(eta)}·{fmt(g)} / ({fmt(np.sqrt(G))} + {num(eps)})")

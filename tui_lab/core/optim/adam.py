@@ -8,9 +8,12 @@
 
 import math
 
+import numpy as np
 from numba import njit
 
 from .base import BETAS, DECOUPLED, EPS, LR, Hyper, OptimizerSpec, adam_moments, with_default
+from . import explain as ex
+from .explain import fmt, num
 
 # hp layout: lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay
 
@@ -48,3 +51,22 @@ SPECS = (
     _spec("adam", 0.0, False, "momentum plus per-coordinate RMS scaling, bias-corrected"),
     _spec("adamw", 0.01, True, "Adam with decoupled weight decay"),
 )
+
+
+def explain(h: dict, s, out) -> None:
+    """The rule in the course's notation (m̂_t, v̂_t: the bias-corrected moments); see explain.py."""
+    lr, (beta1, beta2), eps = h["lr"], h["betas"], h["eps"]
+    ex.adam_notes(out, h, " (decoupled)" if h["decoupled_weight_decay"] and h["weight_decay"] else "")
+    g, w, m, v = ex.adam_moments(out, lr, beta1, beta2, h["weight_decay"], h["decoupled_weight_decay"])
+    t = 0 if s is None else s.t
+    m_hat = None if s is None else m / (1.0 - beta1 ** t)
+    out.line("m_hat", "m̂_t = m_t / (1 - β₁^t)", lambda: (f"{fmt(m)} / (1 - {num(beta1)}^{t})", m_hat))
+    v_used, v_symbol = v, "v_t"
+    if h["amsgrad"]:
+        vmax0, v_used = out.old(2), out.new(2)
+        out.line("v_max", "v_t^max = max(v_{t-1}^max, v_t)  (AMSGrad)", lambda: (f"max({fmt(vmax0)}, {fmt(v)})", v_used))
+        v_symbol = "v_t^max"
+    v_hat = None if s is None else v_used / (1.0 - beta2 ** t)
+    out.line("v_hat", f"v̂_t = {v_symbol} / (1 - β₂^t)", lambda: (f"{fmt(v_used)} / (1 - {num(beta2)}^{t})", v_hat))
+    out.result("W_{t+1} = W_t - η m̂_t / (√v̂_t + ε)",
+               lambda: f"{fmt(w)} - {num(lr)}·{fmt(m_hat)} / ({fmt(np.sqrt(v_hat))} + {num(eps)})")

@@ -8,6 +8,8 @@
 from numba import njit
 
 from .base import BETAS, EPS, LR, WEIGHT_DECAY, OptimizerSpec, lerp, with_default
+from . import explain as ex
+from .explain import fmt, num
 
 # hp layout: lr, beta1, beta2, eps, weight_decay
 
@@ -30,3 +32,19 @@ SPECS = (
     OptimizerSpec("adamax", (with_default(LR, 0.002), BETAS, EPS, WEIGHT_DECAY),
                   slots=2, summary="Adam with the infinity norm in the denominator"),
 )
+
+
+def explain(h: dict, s, out) -> None:
+    """The rule in the course's notation (u_t: the infinity-norm second moment); see explain.py."""
+    lr, (beta1, beta2), eps, wd = h["lr"], h["betas"], h["eps"], h["weight_decay"]
+    ex.adam_notes(out, h)
+    g = out.gradient()
+    g = out.l2_gradient(wd, g)
+    m0, m, u0, u = out.old(0), out.new(0), out.old(1), out.new(1)
+    out.line("m", "m_t = β₁ m_{t-1} + (1 - β₁) g_t", lambda: (f"{num(beta1)}·{fmt(m0)} + {num(1.0 - beta1)}·{fmt(g)}", m))
+    if s is not None:
+        out.arrow("momentum", -m)
+    out.line("u", "u_t = max(β₂ u_{t-1}, |g_t| + ε)", lambda: (f"max({num(beta2)}·{fmt(u0)}, |{fmt(g)}| + {num(eps)})", u))
+    t = 0 if s is None else s.t
+    out.result("W_{t+1} = W_t - η / (1 - β₁^t) · m_t / u_t",
+               lambda: f"{fmt(s.w[s.idx])} - {num(lr)} / (1 - {num(beta1)}^{t})·{fmt(m)} / {fmt(u)}")

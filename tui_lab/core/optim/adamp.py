@@ -23,7 +23,9 @@ import math
 import numpy as np
 from numba import njit
 
+from . import explain as ex
 from .base import BETAS, EPS, LR, Hyper, OptimizerSpec, with_default
+from .explain import fmt, num
 
 # hp layout: lr, beta1, beta2, eps, weight_decay, delta, wd_ratio, nesterov
 # state slots. Per entry: the moments, the step direction d after any projection, the entry's
@@ -123,3 +125,59 @@ SPECS = (
         slots=17, summary="Adam that projects out the radial step of scale-invariant weights",
         mark_tensors=mark_tensors),
 )
+
+
+def explain(h: dict, s, out) -> None:
+    """The rule in the course's notation (d_t: the step direction, Ŵ = W_t / (‖W_t‖ + ε) over a
+    channel or the whole matrix); see explain.py. The cosines and the projected direction are
+    the kernel's own sums and buffer."""
+    lr, (beta1, beta2), eps, wd = h["lr"], h["betas"], h["eps"], h["weight_decay"]
+    delta, wd_ratio = h["delta"], h["wd_ratio"]
+    ex.adam_notes(out, h, f", δ = {delta}, wd_ratio = {wd_ratio}")
+    g = out.gradient()
+    m0, m, v0, v = out.old(M), out.new(M), out.old(V), out.new(V)
+    out.line("m", "m_t = β₁ m_{t-1} + (1 - β₁) g_t", lambda: (f"{num(beta1)}·{fmt(m0)} + {num(1.0 - beta1)}·{fmt(g)}", m))
+    out.line("v", "v_t = β₂ v_{t-1} + (1 - β₂) g_t²", lambda: (f"{num(beta2)}·{fmt(v0)} + {num(1.0 - beta2)}·{fmt(g)}²", v))
+    t = 0 if s is None else s.t
+    bc2 = 1.0 - beta2 ** float(t)
+    denom = None if s is None else np.sqrt(v) / math.sqrt(bc2) + eps
+    if h["nesterov"]:
+        d = None if s is None else (beta1 * m + (1.0 - beta1) * g) / denom
+        out.line("d", "d_t = (β₁ m_t + (1 - β₁) g_t) / (√v_t / √(1 - β₂^t) + ε)  (Nesterov)",
+                 lambda: (f"({num(beta1)}·{fmt(m)} + {num(1.0 - beta1)}·{fmt(g)}) / {fmt(denom)}", d))
+    else:
+        d = None if s is None else m / denom
+        out.line("d", "d_t = m_t / (√v_t / √(1 - β₂^t) + ε)", lambda: (f"{fmt(m)} / {fmt(denom)}", d))
+    if s is not None:
+        out.arrow("momentum", -m)
+    w, ratio = (None if s is None else s.w[s.idx]), 1.0
+    if s is None:
+        out.line("cos", "matrices: c = max over channels |cos(g_t, W_t)|; c < δ / √(channel length), "
+                        "else |cos| over the whole matrix < δ / √(size): project")
+        out.line("d_proj", "  d_t ← d_t - Ŵ ⟨Ŵ, d_t⟩,  Ŵ = W_t / (‖W_t‖ + ε);  λ ← λ · wd_ratio")
+        out.line("cos", "vectors (fewer than two dimensions): no projection, as in Adam")
+    else:
+        rows = s.state[ROW][s.idx]
+        if rows[0] < 0.0:
+            out.line("cos", "W is a vector here: no projection (as in Adam)")
+        else:
+            r, k = int(rows[0]), int(s.state[TENSOR][s.idx][0])
+            view = s.state[VIEW, k]
+            c = s.state[CHANNEL_COS, k]
+            size = s.state[CHANNEL_SIZE, k]
+            out.line("cos", "c = max over W's channels of |cos(g_t, W_t)|  vs  δ / √(channel length)",
+                     lambda: (f"{num(c)} vs {num(delta)} / √{int(size)} = {num(delta / math.sqrt(size))}", c))
+            if view == NO_PROJECTION:
+                whole = abs(cosine(s.state[TENSOR_GP, k], s.state[TENSOR_GG, k], s.state[TENSOR_PP, k], eps))
+                out.line("cos_tensor", "|cos(g_t, W_t)| over the whole matrix  vs  δ / √(size)",
+                         lambda: (f"{num(whole)} vs {num(delta)} / √{int(s.state[TENSOR_SIZE, k])}", whole))
+                out.line("d_proj", "no projection: g_t is not almost orthogonal to W_t")
+            else:
+                where = "channel" if view == CHANNEL_VIEW else "whole matrix"
+                out.line("d_proj", f"projected ({where}): d_t ← d_t - Ŵ ⟨Ŵ, d_t⟩,  Ŵ = W_t / (‖W_t‖ + ε)",
+                         lambda: (f"{fmt(d)} - radial part", s.state[DIRECTION][s.idx]))
+                d, ratio = s.state[DIRECTION][s.idx], wd_ratio
+    if wd > 0.0:
+        w = out.decoupled_decay(lr, wd, ratio, " · wd_ratio" if ratio != 1.0 else "")
+    out.result("W_{t+1} = W_t - η / (1 - β₁^t) · d_t",
+               lambda: f"{fmt(w)} - {num(lr)} / (1 - {num(beta1)}^{t})·{fmt(d)}")

@@ -119,3 +119,27 @@ EPS = Hyper("eps", 1e-8, low_open=True, help="added to the denominator for numer
 
 def with_default(h: Hyper, default) -> Hyper:
     return Hyper(h.name, default, h.low, h.high, h.low_open, h.high_open, h.kind, h.help)
+
+
+# The epoch loop's probe (train.train_epochs): one parameter's view of each optimizer step.
+# Layout: the watched index, then per step t, p before, g, p after, the scalars and the state
+# slots before the step (the state after is the run's own).
+PROBE_INDEX, PROBE_T, PROBE_P_BEFORE, PROBE_G, PROBE_P_AFTER, PROBE_HEAD = range(6)
+
+
+@njit(cache=True, nogil=True)
+def probe_before(probe, p, g, state, scalars, t):
+    """Note what the step is about to work on, for the probed parameter."""
+    i = int(probe[PROBE_INDEX])
+    probe[PROBE_T] = t
+    probe[PROBE_P_BEFORE] = p[i]
+    probe[PROBE_G] = g[i]
+    for k in range(scalars.shape[0]):
+        probe[PROBE_HEAD + k] = scalars[k]
+    for k in range(state.shape[0]):
+        probe[PROBE_HEAD + scalars.shape[0] + k] = state[k, i]
+
+
+@njit(cache=True, nogil=True)
+def probe_after(probe, p):
+    probe[PROBE_P_AFTER] = p[int(probe[PROBE_INDEX])]

@@ -9,9 +9,11 @@
 
 import math
 
+import numpy as np
 from numba import njit
 
 from .base import LR, WEIGHT_DECAY, Hyper, OptimizerSpec, lerp, with_default
+from .explain import fmt, num
 
 # hp layout: lr, alpha, eps, weight_decay, momentum, centered
 
@@ -49,3 +51,31 @@ SPECS = (
          Hyper("centered", False, kind="bool", help="normalize by the estimated gradient variance")),
         slots=3, summary="divides by a running RMS of the gradient"),
 )
+
+
+def explain(h: dict, s, out) -> None:
+    """The rule in the course's notation (G_t: running mean of g², γ: alpha, ḡ_t: running mean
+    of g when centered, b_t: the momentum buffer); see explain.py."""
+    lr, alpha, eps, wd, beta, centered = h["lr"], h["alpha"], h["eps"], h["weight_decay"], h["momentum"], h["centered"]
+    out.note(f"η = {lr}, γ = {alpha}, ε = {eps}" + (f", λ = {wd}" if wd else "") + (f", β = {beta}" if beta else ""))
+    g = out.gradient()
+    g = out.l2_gradient(wd, g)
+    G0, G = out.old(0), out.new(0)
+    out.line("G", "G_t = γ G_{t-1} + (1 - γ) g_t²", lambda: (f"{num(alpha)}·{fmt(G0)} + {num(1.0 - alpha)}·{fmt(g)}²", G))
+    if centered:
+        m0, m = out.old(1), out.new(1)
+        out.line("gbar", "ḡ_t = γ ḡ_{t-1} + (1 - γ) g_t  (centered)",
+                 lambda: (f"{num(alpha)}·{fmt(m0)} + {num(1.0 - alpha)}·{fmt(g)}", m))
+        denom = None if s is None else np.sqrt(G + (-1.0) * m * m) + eps
+        out.line("denom", "σ_t = √(G_t - ḡ_t²) + ε", lambda: (f"√({fmt(G)} - {fmt(m)}²) + {num(eps)}", denom))
+    else:
+        denom = None if s is None else np.sqrt(G) + eps
+        out.line("denom", "σ_t = √G_t + ε", lambda: (f"√{fmt(G)} + {num(eps)}", denom))
+    if beta > 0.0:
+        b0, b = out.old(2), out.new(2)
+        out.line("b", "b_t = β b_{t-1} + g_t / σ_t", lambda: (f"{num(beta)}·{fmt(b0)} + {fmt(g)} / {fmt(denom)}", b))
+        if s is not None:
+            out.arrow("momentum", -b)
+        out.result("W_{t+1} = W_t - η b_t", lambda: f"{fmt(s.w[s.idx])} - {num(lr)}·{fmt(b)}")
+    else:
+        out.result("W_{t+1} = W_t - η g_t / σ_t", lambda: f"{fmt(s.w[s.idx])} - {num(lr)}·{fmt(g)} / {fmt(denom)}")

@@ -10,6 +10,7 @@
 from numba import njit
 
 from .base import LR, WEIGHT_DECAY, Hyper, OptimizerSpec, with_default
+from .explain import fmt, num
 
 # hp layout: lr, momentum, dampening, weight_decay, nesterov
 
@@ -56,3 +57,29 @@ SPECS = (
     _spec("momentum", 0.9, False, None, "SGD with heavy-ball momentum 0.9"),
     _spec("nag", 0.9, True, None, "SGD with Nesterov momentum 0.9"),
 )
+
+
+def explain(h: dict, s, out) -> None:
+    """The rule in the course's notation (a_t: the momentum buffer, β: momentum); see explain.py."""
+    lr, beta, damp, wd = h["lr"], h["momentum"], h["dampening"], h["weight_decay"]
+    out.note(f"η = {lr}" + (f", β = {beta}" if beta else "") + (f", τ = {damp} (dampening)" if damp else "")
+             + (f", λ = {wd}" if wd else ""))
+    g = out.gradient()
+    g = out.l2_gradient(wd, g)
+    d, d_rule = g, "g_t"
+    if beta != 0.0:
+        a0, a = out.old(0), out.new(0)
+        if s is not None and s.t == 1:
+            out.line("a", "a_t = g_t  (first step)", lambda: (fmt(g), a))
+        else:
+            rule = "a_t = β a_{t-1} + (1 - τ) g_t" if damp else "a_t = β a_{t-1} + g_t"
+            out.line("a", rule, lambda: (f"{num(beta)}·{fmt(a0)} + {num(1.0 - damp)}·{fmt(g)}", a))
+        if s is not None:
+            out.arrow("momentum", -a)
+        if h["nesterov"]:
+            out.line("d", "d_t = g_t + β a_t  (Nesterov, torch's form)",
+                     lambda: (f"{fmt(g)} + {num(beta)}·{fmt(a)}", g + beta * a))
+            d, d_rule = (None if s is None else g + beta * a), "d_t"
+        else:
+            d, d_rule = a, "a_t"
+    out.result(f"W_{{t+1}} = W_t - η {d_rule}", lambda: f"{fmt(s.w[s.idx])} - {num(lr)}·{fmt(d)}")
