@@ -141,3 +141,24 @@ def _(result):
     assert smoothed["final_val_loss"] < 0.5 * baseline["final_val_loss"]
     assert mixed["final_val_loss"] < 0.3 * baseline["final_val_loss"] and mixed["test_loss"] < 0.2 * baseline["test_loss"]
     assert min(smoothed["val_metric"], mixed["val_metric"]) >= baseline["val_metric"]
+
+
+@claim("practice-sgd-momentum-adam")
+def _(result):
+    runs = runs_by_label(result)
+    sgd, momentum, adam = runs["sgd"], runs["momentum"], runs["adam"]
+    assert result["dataset"]["name"] == "exp_cos" and result["dataset"]["sizes"]["train"] == 8000
+    assert result["model"]["layer_sizes"] == [1, 64, 64, 1]
+    assert sgd["steps"] == momentum["steps"] == adam["steps"] == 10_000
+    tenth = {name: r["train_loss"][9] for name, r in runs.items()}
+    assert round(tenth["adam"], 4) == 0.0073 and round(tenth["momentum"], 3) == 0.050 and round(tenth["sgd"], 3) == 0.100
+    assert round(adam["final_train_loss"], 4) == 0.0026 and round(adam["test_metric"], 3) == 0.974
+    assert round(momentum["final_train_loss"], 4) == 0.0076 and round(momentum["test_metric"], 3) == 0.924
+    assert round(sgd["final_train_loss"], 3) == 0.054 and round(sgd["test_metric"], 2) == 0.45
+
+    def first_below(run, level):
+        below = np.flatnonzero(np.asarray(run["train_loss"]) < level)
+        return int(below[0]) + 1 if below.size else None
+    assert (first_below(adam, 0.01), first_below(momentum, 0.01), first_below(sgd, 0.01)) == (10, 63, None)
+    assert round(float(np.min(adam["train_loss"])), 4) == 0.0013
+    assert int(np.sum(np.diff(adam["train_loss"]) > 0)) == 29

@@ -1,7 +1,7 @@
 """The seeded data sets of the train and validate kinds, and the train / validation / test split.
 
 Regression sets have one input, so the fit can be drawn as a curve: y = truth(x) + noise * N(0, 1)
-with x uniform on [-1, 1]. Classification sets have two inputs (points in the plane); `noise`
+with x uniform on [-1, 1] ([-3, 3] for exp_cos, the course's practice data). Classification sets have two inputs (points in the plane); `noise`
 is the standard deviation of Gaussian jitter added to the points after they are labelled.
 Every set is a pure function of (name, n, noise, seed, options): NumPy's PCG64 generator
 seeded with (seed, DATA_STREAM), so the same arguments give the same arrays, bit for bit.
@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-REGRESSION = ("linear", "sine", "poly")
+REGRESSION = ("linear", "sine", "poly", "exp_cos")
 CLASSIFICATION = ("moons", "circles", "spirals", "xor", "blobs")
-DATASETS = REGRESSION + CLASSIFICATION
+IMAGES = ("digits",)          # image sets (x of shape N x 1 x H x W): core/image_data.py
+DATASETS = REGRESSION + CLASSIFICATION + IMAGES
 
 # Sets whose number of classes is a choice (the `classes` option); the others have two.
 MULTICLASS = ("spirals", "blobs")
@@ -32,8 +33,11 @@ TRUTHS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "linear": lambda x: 1.5 * x + 0.5,
     "sine": lambda x: np.sin(math.pi * x),
     "poly": lambda x: 2.0 * x ** 3 - x,
+    "exp_cos": lambda x: np.exp(-x ** 2) * np.cos(10.0 * x),
 }
-FORMULAS = {"linear": "y = 1.5 x + 0.5", "sine": "y = sin(pi x)", "poly": "y = 2 x^3 - x"}
+FORMULAS = {"linear": "y = 1.5 x + 0.5", "sine": "y = sin(pi x)", "poly": "y = 2 x^3 - x",
+            "exp_cos": "y = exp(-x^2) cos(10 x)"}
+X_RANGE = {"exp_cos": 3.0}    # x ~ U(-r, r); 1 for the sets not listed
 
 
 @dataclass
@@ -62,6 +66,8 @@ def n_classes_of(name: str, classes: int | None = None) -> int:
     """How many classes a set has (0 for regression) before building it."""
     if name in REGRESSION:
         return 0
+    if name in IMAGES:
+        return 10
     if name in MULTICLASS:
         return DEFAULT_CLASSES[name] if classes is None else classes
     return 2
@@ -71,9 +77,13 @@ def make_dataset(name: str, n: int, noise: float, seed: int, *, classes: int | N
     """The data set `name` with n points; `classes` applies to spirals and blobs."""
     if name not in DATASETS:
         raise ValueError(f"unknown data set {name!r}")
+    if name in IMAGES:
+        from .image_data import image_set     # image_data builds on this module
+        return image_set(name, n, noise, seed)
     rng = np.random.default_rng([seed, DATA_STREAM])
     if name in REGRESSION:
-        x = rng.uniform(-1.0, 1.0, n)
+        reach = X_RANGE.get(name, 1.0)
+        x = rng.uniform(-reach, reach, n)
         truth = TRUTHS[name]
         y = truth(x) + noise * rng.standard_normal(n)
         return Dataset(name, x[:, None], y, 0, noise, truth)

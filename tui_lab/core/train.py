@@ -36,8 +36,8 @@ NO_AUGMENT, JITTER, MIRROR, SWAP, ODD_FLIP, ROTATE = range(6)
 JITTER_SIZE = 0.05
 AUGMENTS = {
     "none": {},
-    "jitter": {"linear": JITTER, "sine": JITTER, "poly": JITTER, "moons": JITTER, "circles": JITTER,
-               "spirals": JITTER, "xor": JITTER, "blobs": JITTER},
+    "jitter": {"linear": JITTER, "sine": JITTER, "poly": JITTER, "exp_cos": JITTER, "moons": JITTER,
+               "circles": JITTER, "spirals": JITTER, "xor": JITTER, "blobs": JITTER},
     "flip": {"circles": MIRROR, "xor": SWAP, "sine": ODD_FLIP, "poly": ODD_FLIP},
     "rotate": {"circles": ROTATE},
 }
@@ -47,6 +47,9 @@ AUGMENT_HELP = {
             "sine / poly (x, y) -> (-x, -y), each with probability 1/2",
     "rotate": "turns a circles sample by a random angle",
 }
+
+HISTORY_START = 1024      # epochs of history allocated at first (it grows as a run goes on)
+EVAL_CHUNK = 256     # rows per pass of the per-epoch evaluation
 
 RUNNING, EARLY_STOPPED, DIVERGED = 0, 1, 2
 EPOCH, STEP, BEST_EPOCH, STATUS = range(4)       # slots of `progress`
@@ -197,6 +200,11 @@ def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop
     xb, xb_mixed = np.empty((size, n_in)), np.empty((size, n_in))
     T, T_mixed, dZ = np.empty((size, n_out)), np.empty((size, n_out)), np.empty((size, n_out))
     delta, delta_prev = np.empty((size, width)), np.empty((size, width))
+    WT = np.empty((width, width))
+    # The per-epoch evaluation runs in chunks of its own, larger than a small batch (fewer, fuller passes).
+    chunk = max(size, min(EVAL_CHUNK, max(n, n_val)))
+    eA, eD, eM = np.zeros((layers + 1, chunk, width)), np.zeros((hidden, chunk, width)), np.ones((hidden, chunk, width))
+    eXH, eT, edZ = np.zeros((hidden, chunk, width)), np.empty((chunk, n_out)), np.empty((chunk, n_out))
     g = np.empty(p.shape[0])
     noisy_p = np.empty(p.shape[0])
     start_p, start_running = p.copy(), running.copy()
@@ -239,7 +247,7 @@ def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop
             forward(w, lay, rows, training, reg[DROPOUT_RATE], keys[DROPOUT], t * hidden * size * width,
                     running, A, D, M, XH, ISTD)
             loss_grad(lay, A[layers], T, rows, dZ)
-            backward(w, lay, rows, True, A, D, M, XH, ISTD, dZ, g, delta, delta_prev)
+            backward(w, lay, rows, True, A, D, M, XH, ISTD, dZ, g, delta, delta_prev, WT)
             if l2 != 0.0 or l1 != 0.0:
                 add_penalty_grad(p, weight_mask, l2, l1, g)
             if probe is not None:       # the step inspector watches one parameter
@@ -248,8 +256,8 @@ def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop
             if probe is not None:
                 probe_after(probe, p)
             progress[STEP] = t
-        train_loss, train_metric = evaluate(p, lay, running, X, y, train_idx, A, D, M, XH, ISTD, T, dZ)
-        val_loss, val_metric = evaluate(p, lay, running, X, y, val_idx, A, D, M, XH, ISTD, T, dZ)
+        train_loss, train_metric = evaluate(p, lay, running, X, y, train_idx, eA, eD, eM, eXH, ISTD, eT, edZ)
+        val_loss, val_metric = evaluate(p, lay, running, X, y, val_idx, eA, eD, eM, eXH, ISTD, eT, edZ)
         if not math.isfinite(train_loss) or (n_val > 0 and not math.isfinite(val_loss)):
             p[:] = start_p      # back to the last finite weights
             running[:] = start_running
@@ -300,7 +308,7 @@ class Trainer:
         self.progress = np.zeros(4, dtype=np.int64)
         self.best = np.array([math.inf])
         self.best_p, self.best_running = self.params.copy(), self.running.copy()
-        self.history = np.full((4, self.config.epochs), math.nan)
+        self.history = np.full((4, min(self.config.epochs, HISTORY_START)), math.nan)   # grown as epochs run
 
     # -- running ---------------------------------------------------------------
     @property
@@ -330,11 +338,30 @@ class Trainer:
         if epochs <= 0 or self.status != RUNNING:
             return 0
         c = self.config
-        return int(train_epochs(
+        self._make_room(self.epoch + epochs)
+        done = int(train_epochs(
             self.params, self.model.layout, self.mask, self.x, self.y, self.train_idx, self.val_idx,
-            c.batch_size, c.drop_last, self.reg, self.aug, self.keys, self.optimizer.family, self.optimizer.hp,
-            self.state, self.scalars, self.running, self.progress, self.best, self.best_p, self.best_running,
-            self.history, epochs, c.early_stopping, probe))
+            c.batch_size, c.drop_last or self.drops_single_row(), self.reg, self.aug, self.keys,
+            self.optimizer.family, self.optimizer.hp, self.state, self.scalars, self.running, self.progress,
+            self.best, self.best_p, self.best_running, self.history, epochs, c.early_stopping, probe))
+        if c.early_stopping and self.status == RUNNING and self.epoch >= c.epochs and self.progress[BEST_EPOCH]:
+            self.params[:] = self.best_p        # out of epochs before patience: still end on the best weights
+            self.running[:] = self.best_running
+        return done
+
+    def drops_single_row(self) -> bool:
+        """Batch norm cannot normalize a batch of one sample (its variance is 0; torch refuses it), so
+        with batch norm a last batch of one row is dropped, as drop_last would."""
+        n = self.train_idx.size
+        size = n if self.config.batch_size == 0 or self.config.batch_size >= n else self.config.batch_size
+        return self.model.batchnorm and size > 1 and n % size == 1
+
+    def _make_room(self, epochs: int) -> None:
+        """Grow the history (doubling) to hold `epochs` epochs: a long run's curves are not allocated up front."""
+        if self.history.shape[1] < epochs:
+            grown = np.full((4, min(self.config.epochs, max(epochs, 2 * self.history.shape[1]))), math.nan)
+            grown[:, :self.history.shape[1]] = self.history
+            self.history = grown
 
     def run(self) -> "Trainer":
         self.advance(self.config.epochs)
@@ -412,7 +439,7 @@ def batch_loss_grad(model: Model, params: np.ndarray, x: np.ndarray, targets: np
     loss = loss_grad(model.layout, A[model.n_layers], targets, rows, dZ)
     g = np.empty(model.n_params)
     backward(params, model.layout, rows, train, A, D, M, XH, ISTD, dZ, g, np.empty((rows, model.width)),
-             np.empty((rows, model.width)))
+             np.empty((rows, model.width)), np.empty((model.width, model.width)))
     return loss / rows, g
 
 
