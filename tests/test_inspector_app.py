@@ -1,0 +1,74 @@
+"""The Inspect step view in the lab, used as a person would: the key and the palette command,
+n steps and the view follows, ← goes back, the arrows on the contour, the Train tab, 80x24."""
+
+from __future__ import annotations
+
+import numpy as np
+from textual.widgets import Static
+
+from app_helpers import SURFACE_ONLY, idle, ready, until
+from tui_lab.app.inspector.host import StepView
+from tui_lab.app.lab import LabApp
+from tui_lab.app.train_panel import TrainPanel
+
+
+def view_text(app) -> str:
+    return str(app.query_one("#step-text", Static).render())
+
+
+async def test_inspect_key_follows_steps_and_goes_back():
+    app = LabApp("adam-first-steps", panels=SURFACE_ONLY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = await ready(pilot)
+        await pilot.press("I")
+        await until(pilot, lambda: panel._inspection is not None and "m_t = β₁ m_{t-1}" in view_text(app))
+        assert "not taken yet" in view_text(app)
+        assert not app.query_one("#loss-plot").display and app.query_one(StepView).display
+        for _ in range(3):
+            await pilot.press("n")
+            await until(pilot, lambda: idle(app))
+        run = panel.race.lanes[panel.selected].run
+        await until(pilot, lambda: panel._inspection.step is not None and panel._inspection.step.t == run.t == 3)
+        await until(pilot, lambda: "step t = 3" in view_text(app))
+        shown = panel._inspection.explain().value("W_next")
+        assert np.array_equal(shown, run.point)            # the view's W_{t+1} is the run's point
+        await pilot.press("left")
+        await until(pilot, lambda: "step t = 2" in view_text(app))
+        assert panel.race.start_point() == tuple(panel.race.surface.start)   # ← did not move the start
+        # the contour shows the step's pieces
+        figure = str(app.query_one("#race-plot").render())
+        assert "Δ" in figure and "-g" in figure
+        await pilot.press("I")
+        await pilot.pause()
+        assert app.query_one("#loss-plot").display and not app.query_one(StepView).display
+        assert app.errors == []
+
+
+async def test_palette_has_inspect_and_small_terminal():
+    app = LabApp("adam-first-steps", panels=SURFACE_ONLY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await ready(pilot)
+        titles = [c.title for c in panel.commands()]
+        assert any("Inspect" in t for t in titles)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Inspect")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: panel.inspector_open and "g_t = ∇f(W_t)" in view_text(app))
+        assert app.query_one(StepView).size.width >= 20
+        assert app.errors == []
+
+
+async def test_train_tab_inspects_one_named_parameter():
+    app = LabApp("train-regression-optimizers", panels={"train": TrainPanel})
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = app.query_one("#panel-train", TrainPanel)
+        await until(pilot, lambda: panel.lab is not None)
+        await pilot.press("n")
+        await until(pilot, lambda: idle(app))
+        await pilot.press("I")
+        await until(pilot, lambda: "layer 1 weight" in view_text(app) and "W_{t+1}" in view_text(app))
+        await pilot.press("up")
+        await until(pilot, lambda: "W[2→1]" in view_text(app) or "bias" in view_text(app))
+        assert app.errors == []

@@ -1,0 +1,51 @@
+"""A recorded step (or an optimizer's bare rule) as Rich text, in the course's notation.
+
+Styles keep to the 16 ANSI colours, so the view reads the same on any terminal.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+RULE_STYLE = "bold"
+NUMBERS_STYLE = ""
+RESULT_STYLE = "bold yellow"
+NOTE_STYLE = "cyan"
+HEAD_STYLE = "bold cyan"
+
+
+def rule_lines(optimizer) -> list[str]:
+    """The optimizer's update rule, one equation a line, with the options the run switched on."""
+    return [line.rule for line in optimizer.explain().lines]
+
+
+def rule_text(optimizer, title: str | None = None) -> Text:
+    out = Text()
+    if title:
+        out.append(title + "\n", HEAD_STYLE)
+    writer = optimizer.explain()
+    for line in writer.lines:
+        out.append(line.rule + "\n", RULE_STYLE if line.key == "W_next" else "")
+    for note in writer.notes:
+        out.append(note + "\n", NOTE_STYLE)
+    out.rstrip()
+    return out
+
+
+def step_text(writer, head: str) -> Text:
+    """Each equation, then its numbers on the next line (the result in yellow)."""
+    out = Text()
+    out.append(head + "\n", HEAD_STYLE)
+    for note in writer.notes:
+        out.append(note + "\n", NOTE_STYLE)
+    for line in writer.lines:
+        out.append(line.rule + "\n", RULE_STYLE)
+        if line.numbers:
+            text, sep, result = line.numbers.rpartition(" = ")
+            if sep:
+                out.append("  = " + text + "\n", NUMBERS_STYLE)
+                out.append("  = " + result + "\n", RESULT_STYLE)
+            else:
+                out.append("  " + line.numbers + "\n", RESULT_STYLE)
+    out.rstrip()
+    return out
