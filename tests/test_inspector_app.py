@@ -72,3 +72,28 @@ async def test_train_tab_inspects_one_named_parameter():
         await pilot.press("up")
         await until(pilot, lambda: "W[2→1]" in view_text(app) or "bias" in view_text(app))
         assert app.errors == []
+
+
+async def test_update_rules_in_help_and_runs_tab():
+    """Every optimizer's rule in the course's notation: on `?`, and the selected run's on the Runs tab
+    (the same text the inspector writes)."""
+    from tui_lab.app.inspector.text import rule_lines
+    from tui_lab.app.screens import HelpScreen
+    from tui_lab.core.optim import OPTIMIZERS
+
+    app = LabApp("adam-first-steps", panels=SURFACE_ONLY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = await ready(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        help_text = str(app.screen.query_one("#help-text", Static).render())
+        for name in OPTIMIZERS:
+            assert f"{name}:" in help_text
+        assert "m̂_t = m_t / (1 - β₁^t)" in help_text and "G_t = G_{t-1} + g_t²" in help_text
+        await pilot.press("escape")
+        await pilot.press("2")
+        await pilot.pause(0.3)
+        editor_text = " ".join(str(w.render()) for w in app.query("#run-editor Static"))
+        for rule in rule_lines(panel.race.lanes[panel.selected].run.optimizer):
+            assert rule in editor_text
+        assert app.errors == []

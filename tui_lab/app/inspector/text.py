@@ -49,3 +49,25 @@ def step_text(writer, head: str) -> Text:
                 out.append("  " + line.numbers + "\n", RESULT_STYLE)
     out.rstrip()
     return out
+
+
+NOTATION = ("W_t: the weights at step t   η: learning rate   g_t: gradient   λ: weight decay   ε: small constant\n"
+            "m_t, v_t: first and second moment (β₁, β₂ their decay)   a_t, b_t: momentum buffers (β: momentum)\n"
+            "G_t: accumulated or averaged g² (γ: its decay)   ^: bias-corrected")
+
+
+def all_rules_text() -> Text:
+    """Every optimizer's update rule at its defaults, for the help screen."""
+    from ...core.optim import OPTIMIZERS, Optimizer
+
+    out = Text()
+    out.append("Update rules, in the course's notation\n", "bold underline")
+    out.append(NOTATION + "\n", NOTE_STYLE)
+    for name, spec in OPTIMIZERS.items():
+        optimizer = Optimizer(name, {} if spec.defaults()["lr"] is not None else {"lr": 0.01})
+        out.append(f"{name}", HEAD_STYLE)
+        out.append(f": {spec.summary}\n")
+        for rule in rule_lines(optimizer):
+            out.append(f"  {rule}\n")
+    out.rstrip()
+    return out
