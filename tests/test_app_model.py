@@ -109,12 +109,9 @@ def test_parse_value_and_sweep_axes():
 
 
 def test_every_shipped_surface_scenario_draws():
-    from textual_plotext.plot import Plot
-
     from tui_lab.app.plots import draw_losses, draw_race
     from tui_lab.scenario.shipped import shipped_names
 
-    plot = Plot()
     drawn = 0
     for name in shipped_names():
         scenario = load_scenario(name)
@@ -123,12 +120,10 @@ def test_every_shipped_surface_scenario_draws():
         race = Race(scenario)
         race.advance(min(scenario.settings.steps, 300))
         for log_scale in (False, True):
-            draw_race(plot, race, 80, 24)
-            plot.plotsize(80, 24)
-            assert "┌" in plot.build()
-            draw_losses(plot, race, log_scale)
-            plot.plotsize(40, 12)
-            assert "┌" in plot.build()
+            lines = draw_race(race, 80, 24).plain.split("\n")
+            assert len(lines) == 24 and "└" in lines[-2] and race.surface.name in lines[0]
+            lines = draw_losses(race, log_scale, 40, 12).plain.split("\n")
+            assert len(lines) == 12 and "└" in lines[-2] and lines[0].startswith("loss")
         drawn += 1
     assert drawn >= 1
 

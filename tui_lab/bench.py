@@ -9,24 +9,15 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 from .app.measures import measure_frame, measure_startup
+from .cnn_bench import measure_cnn_epochs
+from .practice_bench import measure_practice
 from .output import table, write_atomic
-
-
-def best_time(fn, repeat: int) -> float:
-    """Seconds of the fastest of `repeat` calls (after one warm-up call)."""
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from .timing import best_time
 
 
 def have_torch() -> bool:
@@ -211,7 +202,8 @@ def measure_conv(quick: bool) -> tuple[dict, dict]:
     return {"conv2d_fwd_bwd_us": 1e6 * best_time(ours_pass, repeat)}, refs
 
 
-MEASURES = [measure_optimizer_steps, measure_sweep, measure_train_epochs, measure_frame, measure_startup, measure_conv]
+MEASURES = [measure_optimizer_steps, measure_sweep, measure_train_epochs, measure_frame, measure_startup, measure_conv,
+            measure_cnn_epochs, measure_practice]
 
 
 def run_bench(json_path: str | None, quick: bool = False) -> int:

@@ -1,80 +1,194 @@
-"""Drawing the surface race with plotext: contour + trajectories, loss curves, the sweep heatmap.
+"""The lab's figures: the surface race (contour + paths), loss curves, the sweep heatmap, and the
+two plot widgets every panel draws with.
 
-The drawing functions take a plotext figure (textual-plotext's `PlotextPlot.plt`, or a bare
-`textual_plotext.plot.Plot` in the benchmark) and the panel's Race; they never run the optimizer.
-Contour lines and paths arrive as braille-dot centres, so a redraw costs the same at step 10
-and at step 10 million.
+The race and its loss curves are drawn on the lab's own braille canvas (canvas.py): the contour
+layer is cached per surface, window and size, paths are rasterised with NumPy, so a redraw costs
+the same at step 10 and at step 10 million. Other panels draw with plotext through `SafePlot`.
+Both widgets draw from scratch on every render and never raise: data that cannot be drawn (log
+of non-positive values, NaN, nothing yet) becomes a one-line note in the frame.
 """
 
 from __future__ import annotations
 
 import math
+import time
+import weakref
 
+import numpy as np
 from rich.text import Text
+from textual.widget import Widget
+from textual_plotext import PlotextPlot
+
+from .canvas import DIVERGED_MARK, GRID_STYLE, RUN_COLOURS, RUN_MARKERS, Plot, nice_ticks, note_plot
 
 TRACK_POINTS = 2000      # stored points per run a redraw looks at
 LOSS_POINTS = 400        # points per loss curve
+LINEAR_CLIP = 3.0        # a linear loss axis ends at 3x the largest starting loss (above the best value)
+_contour_masks: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def marker_of(colour: str) -> str:
+    """The marker that goes with a run colour (runs differ in colour and in shape)."""
+    return RUN_MARKERS[RUN_COLOURS.index(colour) % len(RUN_MARKERS)] if colour in RUN_COLOURS else "●"
+
+
+def plotext_colour(colour: str) -> str:
+    """plotext's name of an ANSI colour (bright_red -> red+), so a plotext line and a Rich key match."""
+    return colour[7:] + "+" if colour.startswith("bright_") else colour
 
 
 def plot_dots(width: int, height: int) -> tuple[int, int]:
-    """Braille dots across the data area of a plot of width x height cells (minus ticks and frame)."""
-    return max(2 * (width - 9), 2), max(4 * (height - 3), 4)
+    """Braille dots across the data area of the race plot of width x height cells."""
+    plot = race_frame(width, height, (0.0, 1.0, 0.0, 1.0), "")
+    return plot.dots_w, plot.dots_h
 
 
-def draw_race(plt, race, width: int, height: int) -> None:
-    """The surface's contour lines, each run's path and current point, the minima as '+'."""
-    dots_w, dots_h = plot_dots(width, height)
-    x0, x1, y0, y1 = race.surface.window()
-    plt.clear_figure()
-    cx, cy = race.contour_points(dots_w, dots_h)
-    plt.scatter(cx, cy, marker="braille", color="gray")
+def race_frame(width: int, height: int, window, title: str) -> Plot:
+    x0, x1, y0, y1 = window
+    rows, cols = max(1, height - 3), max(1, width - 8)
+    return Plot(width, height, window, title=title, x_ticks=nice_ticks(x0, x1, max(2, cols // 10)),
+                y_ticks=nice_ticks(y0, y1, max(2, rows // 3)))
+
+
+def _contour_mask(race, plot: Plot) -> np.ndarray:
+    """The contour layer at this plot's size (cached: the lines change only with surface, window or size)."""
+    cx, cy = race.contour_points(plot.dots_w, plot.dots_h)
+    cached = _contour_masks.get(race)
+    if cached is not None and cached[0] is cx:
+        return cached[1]
+    x0, x1, y0, y1 = plot.window
+    mask = plot.empty_mask()
+    ix = np.clip(((cx - x0) / (x1 - x0) * plot.dots_w).astype(np.int64), 0, plot.dots_w - 1)
+    iy = np.clip(((y1 - cy) / (y1 - y0) * plot.dots_h).astype(np.int64), 0, plot.dots_h - 1)
+    mask[iy, ix] = True
+    _contour_masks[race] = (cx, mask)
+    return mask
+
+
+def draw_race(race, width: int, height: int, overlay=None) -> Text:
+    """The surface's contour lines, each run's path, then every current point above all paths
+    (its run's marker, ✗ where it diverged), the minima as '+'."""
+    window = race.surface.window()
+    plot = race_frame(width, height, window, f"{race.surface.name}: ")
+    plot.key = [("equal-loss lines, ", GRID_STYLE), ("+", "bold"), (" minimum, markers = now", "")]
+    plot.layers.append((_contour_mask(race, plot), GRID_STYLE))
     for mx, my in race.surface.minima():
-        if x0 <= mx <= x1 and y0 <= my <= y1:
-            plt.scatter([mx], [my], marker="+", color="white")
+        plot.mark(mx, my, "+", "bold", apart=False)
     with race.lock:
         for lane in race.lanes:
-            px, py = race.trajectory_points(lane, dots_w, dots_h, TRACK_POINTS)
-            plt.scatter(px, py, marker="braille", color=lane.colour)
-            hx, hy = lane.history.last_xy
-            if x0 <= hx <= x1 and y0 <= hy <= y1:
-                plt.scatter([hx], [hy], marker="✗" if lane.run.diverged else "●", color=lane.colour)
-    plt.xlim(x0, x1)
-    plt.ylim(y0, y1)
-    plt.xticks([x0, (x0 + x1) / 2, x1])
-    plt.yticks([y0, (y0 + y1) / 2, y1])
+            _, xy, _ = lane.history.series(TRACK_POINTS)
+            plot.line(xy[:, 0], xy[:, 1], lane.colour)
+        for lane in race.lanes:      # a point that left the window is shown on its edge, where it left
+            hx, hy = np.clip(lane.history.last_xy, (window[0], window[2]), (window[1], window[3]))
+            plot.mark(hx, hy, DIVERGED_MARK if lane.run.diverged else marker_of(lane.colour), f"bold {lane.colour}")
+    if overlay is not None:          # e.g. the step inspector's arrows, drawn above the paths
+        overlay(plot)
+    return plot.render()
 
 
-def draw_losses(plt, race, log_scale: bool) -> str:
-    """Every run's loss against its step; log scale plots the gap to the best minimum's loss.
-    Returns the y axis' meaning (for the plot's title)."""
-    plt.clear_figure()
+def loss_axis(curves: list[np.ndarray], log_scale: bool) -> tuple[float, float, bool]:
+    """The y range of a loss plot: (lo, hi, clipped). Linear: from the best value to LINEAR_CLIP times
+    the largest starting loss above it, so one diverging run cannot flatten the others; log: the
+    finite range of log10 values."""
+    finite = [c[np.isfinite(c)] for c in curves]
+    values = np.concatenate(finite) if finite else np.empty(0)
+    if values.size == 0:
+        return math.nan, math.nan, False
+    lo, hi = float(values.min()), float(values.max())
+    clipped = False
+    if not log_scale:
+        starts = [c[0] for c in finite if c.size]
+        cap = lo + LINEAR_CLIP * (max(starts) - lo)
+        if hi > cap > lo:
+            hi, clipped = cap, True
+    if hi <= lo:
+        pad = abs(lo) * 0.1 or 1.0
+        lo, hi = lo - pad, hi + pad
+    return lo, hi, clipped
+
+
+def draw_losses(race, log_scale: bool, width: int, height: int) -> Text:
+    """Every run's loss against its step (log scale: log10 of the gap to the best minimum's loss).
+    Runs end in their marker (✗ where they diverged)."""
     floor = race.optimum_loss() if log_scale else None
-    if log_scale and floor is None:
-        log_scale = False
+    title = "loss − f* (log scale)" if floor is not None else "loss"
+    with race.lock:
+        series = [(lane, *lane.history.series(LOSS_POINTS)[::2]) for lane in race.lanes]
+    curves = []
+    for lane, steps, loss in series:
+        y = np.asarray(loss, dtype=np.float64)
+        if floor is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gap = y - floor
+                y = np.where(gap > 0, np.log10(np.where(gap > 0, gap, 1.0)), np.nan)
+        curves.append(y)
+    lo, hi, clipped = loss_axis(curves, floor is not None)
+    if not math.isfinite(lo):
+        return note_plot(width, height, title, "nothing to draw yet: press space or n")
+    last = max((int(steps[-1]) for _, steps, _ in series if len(steps)), default=0)
+    x_hi = max(last, 1)
+    rows = max(1, height - 3)
+    y_ticks = nice_ticks(lo, hi, max(2, rows // 2))
+    if floor is not None:
+        y_ticks = [t for t in y_ticks if abs(t - round(t)) < 1e-9] or y_ticks
+    plot = Plot(width, height, (0.0, x_hi, lo, hi), title=title, y_log=floor is not None, y_ticks=y_ticks,
+                x_ticks=[t for t in nice_ticks(0.0, x_hi, max(2, width // 12)) if t == int(t)])
+    if clipped:
+        plot.key = [(f"  (cut at {LINEAR_CLIP:g}× the start; l: log)", "dim")]
+    for (lane, steps, _), y in zip(series, curves):
+        y_drawn = np.minimum(y, hi) if clipped else y
+        plot.line(np.asarray(steps, dtype=np.float64), y_drawn, lane.colour)
+    for (lane, steps, _), y in zip(series, curves):
+        ok = np.flatnonzero(np.isfinite(y))
+        if ok.size:
+            plot.mark(float(steps[ok[-1]]), float(min(y[ok[-1]], hi)),
+                      DIVERGED_MARK if lane.run.diverged else marker_of(lane.colour), f"bold {lane.colour}")
+    return plot.render()
+
+
+def legend_text(race, width: int, rows: int) -> Text:
+    """One entry per run: marker, whole label, loss (3 significant digits), ✗ diverged; entries flow
+    into columns when they fit, and a label too long for a column wraps instead of being cut."""
+    entries = []
     with race.lock:
         for lane in race.lanes:
-            steps, _, loss = lane.history.series(LOSS_POINTS)
-            values = [v - floor for v in loss.tolist()] if log_scale else loss.tolist()
-            values = [clip_value(v, log_scale) for v in values]
-            plt.plot(steps.tolist(), values, marker="braille", color=lane.colour)
-    if log_scale:
-        plt.yscale("log")
-        return "loss − f* (log scale)"
-    return "loss"
-
-
-def clip_value(v: float, log_scale: bool) -> float:
-    """Keep a plotted loss drawable: log scale needs it positive, and huge values ruin the axis."""
-    if not math.isfinite(v):
-        return 1e12
-    if log_scale:
-        return min(max(v, 1e-16), 1e12)
-    return max(min(v, 1e12), -1e12)
+            loss = lane.history.last_loss
+            entry = Text.assemble((marker_of(lane.colour) + " ", f"bold {lane.colour}"), lane.label,
+                                  f"  {loss:.3g}" if math.isfinite(loss) else "  nan")
+            if lane.run.diverged:
+                entry.append(f" {DIVERGED_MARK} diverged", style="bold")
+            entries.append(entry)
+    column = max((e.cell_len for e in entries), default=1) + 2
+    columns = max(1, min(width // column, -(-len(entries) // max(rows, 1))))
+    text = Text()
+    for start in range(0, len(entries), columns):
+        if start:
+            text.append("\n")
+        for entry in entries[start:start + columns]:
+            text.append_text(entry)
+            text.append(" " * (column - entry.cell_len) if columns > 1 else "")
+    return text
 
 
 HEAT_CHARS = ".,:;-=+*#@"
 HEAT_COLOURS = ("green", "green", "bright_green", "yellow", "yellow", "bright_yellow", "magenta", "magenta",
                 "red", "red")
+DIVERGED_STYLE = "bold bright_white on blue"     # a hue the loss scale never uses
+
+
+HEAT_TOP, HEAT_LEFT = 1, 11       # heatmap_text: the map's first line and first column
+
+
+def heatmap_cell_width(sweep: dict, width: int) -> int:
+    return max(1, min(3, (width - 12) // max(sweep["final_loss"].shape[0], 1)))
+
+
+def heatmap_cell_at(sweep: dict, width: int, col: int, row: int) -> tuple[int, int] | None:
+    """The (axis a, axis b) indices of the heatmap cell drawn at a text column and line."""
+    cell = heatmap_cell_width(sweep, width)
+    count_a, count_b = sweep["final_loss"].shape
+    i, j = (col - HEAT_LEFT) // cell, count_b - 1 - (row - HEAT_TOP)
+    return (i, j) if col >= HEAT_LEFT and 0 <= i < count_a and 0 <= j < count_b else None
 
 
 def heatmap_text(sweep: dict, width: int) -> Text:
@@ -83,8 +197,6 @@ def heatmap_text(sweep: dict, width: int) -> Text:
     Columns are axis_a's values, rows axis_b's; a shade and a colour both carry the value, so it
     reads in 16 colours and in monochrome.
     """
-    import numpy as np
-
     loss = sweep["final_loss"]
     finite = np.isfinite(loss)
     text = Text()
@@ -93,21 +205,21 @@ def heatmap_text(sweep: dict, width: int) -> Text:
     for ch, colour in zip(HEAT_CHARS[::-1], HEAT_COLOURS):
         text.append(ch * 2, style=colour)
     text.append(" high   ")
-    text.append("xx", style="bold red")
+    text.append("xx", style=DIVERGED_STYLE)
     text.append(" diverged\n")
     if finite.any():
         logs = np.log10(np.maximum(loss[finite], 1e-300))
         lo, hi = float(logs.min()), float(logs.max())
     else:
         lo = hi = 0.0
-    cell = max(1, min(3, (width - 12) // max(loss.shape[0], 1)))
+    cell = heatmap_cell_width(sweep, width)
     values_a, values_b = sweep["values_a"], sweep["values_b"]
     for j in range(len(values_b) - 1, -1, -1):
         text.append(f"{values_b[j]:>9.3g} │", style="dim")
         for i in range(len(values_a)):
             v = loss[i, j]
             if not math.isfinite(v):
-                text.append("x" * cell, style="bold red")
+                text.append("x" * cell, style=DIVERGED_STYLE)
                 continue
             level = 0 if hi == lo else (math.log10(max(v, 1e-300)) - lo) / (hi - lo)
             k = len(HEAT_CHARS) - 1 - min(int(level * len(HEAT_CHARS)), len(HEAT_CHARS) - 1)
@@ -120,3 +232,54 @@ def heatmap_text(sweep: dict, width: int) -> Text:
         text.append(f"best: {sweep['axis_a']}={values_a[best[0]]:.4g}, {sweep['axis_b']}={values_b[best[1]]:.4g}"
                     f" → loss {loss[best]:.4g};  diverged cells: {int((~finite).sum())} of {loss.size}")
     return text
+
+
+def failure_note(err: BaseException) -> str:
+    return f"cannot draw this: {type(err).__name__}: {err}"
+
+
+class BraillePlot(Widget):
+    """A widget showing a canvas figure; subclasses say what to draw in `figure`."""
+
+    DEFAULT_CSS = "BraillePlot { width: 1fr; height: 1fr; }"
+    drawn_at: float | None = None        # perf_counter of the first render with content (startup probe)
+
+    def figure(self, width: int, height: int) -> Text | None:
+        """The plot at this size (None: nothing loaded yet)."""
+        raise NotImplementedError
+
+    def render(self) -> Text:
+        width, height = self.content_size.width, self.content_size.height
+        if width < 4 or height < 4:
+            return Text("")
+        try:
+            figure = self.figure(width, height)
+            if figure is None:
+                return Text("")
+            if self.drawn_at is None:
+                self.drawn_at = time.perf_counter()
+            return figure
+        except Exception as err:           # a plot must never take the lab down
+            return note_plot(width, height, "", failure_note(err))
+
+
+class SafePlot(PlotextPlot):
+    """A plotext plot drawn from scratch on every render by `draw(plt)`, which returns the plot's
+    title (None: nothing to draw). It never raises: plotext's log axis transforms the stored data
+    in place, so a figure built twice used to take logs of logs; clearing first makes every build
+    see fresh data, and anything plotext still refuses becomes a one-line note."""
+
+    def draw(self, plt) -> str | None:
+        raise NotImplementedError
+
+    def render(self):
+        plt = self.plt
+        plt.clear_figure()
+        try:
+            title = self.draw(plt)
+            if title:
+                plt.title(title)
+            return super().render()
+        except Exception as err:
+            plt.clear_figure()
+            return note_plot(self.size.width, self.size.height, "", failure_note(err))

@@ -1,96 +1,95 @@
-"""Contour lines of a sampled surface, for terminal plots.
+"""Contour lines of a sampled surface, for terminal plots, in plain NumPy.
 
-`contour_segments` runs marching squares over a grid of values (once per surface and window);
-`raster_points` turns the segments into the centres of the braille dots they cross (once per
-plot size), so a plot draws a few thousand points however fine the grid is.
+`contour_segments` runs marching squares over a grid of values (once per surface and window),
+`rasterise_segments` sets the cells a set of segments crosses in a boolean grid, and
+`raster_points` turns segments into the centres of those cells. All of it is vectorised NumPy
+rather than compiled code, so the first picture of a fresh install needs no compiler.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from . import kernels
+from .surfaces import grid_values, linreg_value_grad, value_grad
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _cross(v0, v1, level):
-    """Where between two corners (0..1) the value reaches level."""
+def _cross(v0: np.ndarray, v1: np.ndarray, level: float) -> np.ndarray:
+    """Where between two corners (0..1) the value reaches level (0.5 where they are equal)."""
     d = v1 - v0
-    if d == 0.0:
-        return 0.5
-    return (level - v0) / d
+    same = d == 0.0
+    return np.where(same, 0.5, (level - v0) / np.where(same, 1.0, d))
 
 
-@njit(cache=True, nogil=True)
-def _march(xs, ys, z, levels, out):
-    """Marching squares; writes segments (x0, y0, x1, y1, level index) to out, returns the count.
-
-    Corners: a=(i, j), b=(i, j+1), c=(i+1, j+1), d=(i+1, j) with z[i, j] at (xs[j], ys[i]).
-    Saddle cells are split by the cell's mean value. Non-finite cells are skipped.
-    """
-    ny, nx = z.shape
-    count = 0
-    ex = np.empty(4)
-    ey = np.empty(4)
-    for li in range(levels.shape[0]):
-        lev = levels[li]
-        for i in range(ny - 1):
-            y0, y1 = ys[i], ys[i + 1]
-            for j in range(nx - 1):
-                x0, x1 = xs[j], xs[j + 1]
-                va, vb, vc, vd = z[i, j], z[i, j + 1], z[i + 1, j + 1], z[i + 1, j]
-                if not (np.isfinite(va) and np.isfinite(vb) and np.isfinite(vc) and np.isfinite(vd)):
-                    continue
-                code = (va > lev) * 1 + (vb > lev) * 2 + (vc > lev) * 4 + (vd > lev) * 8
-                if code == 0 or code == 15:
-                    continue
-                # crossing points on the four edges: bottom (a-b), right (b-c), top (d-c), left (a-d)
-                n = 0
-                if (va > lev) != (vb > lev):
-                    ex[n] = x0 + _cross(va, vb, lev) * (x1 - x0)
-                    ey[n] = y0
-                    n += 1
-                if (vb > lev) != (vc > lev):
-                    ex[n] = x1
-                    ey[n] = y0 + _cross(vb, vc, lev) * (y1 - y0)
-                    n += 1
-                if (vd > lev) != (vc > lev):
-                    ex[n] = x0 + _cross(vd, vc, lev) * (x1 - x0)
-                    ey[n] = y1
-                    n += 1
-                if (va > lev) != (vd > lev):
-                    ex[n] = x0
-                    ey[n] = y0 + _cross(va, vd, lev) * (y1 - y0)
-                    n += 1
-                if count + 2 > out.shape[0]:
-                    return count
-                if n == 2:
-                    out[count, 0], out[count, 1], out[count, 2], out[count, 3] = ex[0], ey[0], ex[1], ey[1]
-                    out[count, 4] = li
-                    count += 1
-                elif n == 4:
-                    # saddle: join the crossings so the side of the mean value stays connected
-                    centre_high = 0.25 * (va + vb + vc + vd) > lev
-                    if centre_high == (va > lev):   # a and c connect through the centre: cut off b (bottom, right) and d (top, left)
-                        out[count, 0], out[count, 1], out[count, 2], out[count, 3] = ex[0], ey[0], ex[1], ey[1]
-                        out[count + 1, 0], out[count + 1, 1] = ex[2], ey[2]
-                        out[count + 1, 2], out[count + 1, 3] = ex[3], ey[3]
-                    else:
-                        out[count, 0], out[count, 1], out[count, 2], out[count, 3] = ex[0], ey[0], ex[3], ey[3]
-                        out[count + 1, 0], out[count + 1, 1] = ex[1], ey[1]
-                        out[count + 1, 2], out[count + 1, 3] = ex[2], ey[2]
-                    out[count, 4] = li
-                    out[count + 1, 4] = li
-                    count += 2
-    return count
+def sample_surface(surface, nx: int, ny: int, window=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(xs, ys, z) with z[j, i] = f(xs[i], ys[j]) over the window, as `Surface.grid` gives it; while
+    the compiled kernels are still building (first start) an analytic surface is evaluated on the
+    whole grid at once with NumPy, so the first contour does not wait for them."""
+    if kernels.ready(grid_values):
+        return surface.grid(nx, ny, window)
+    x0, x1, y0, y1 = window or surface.window()
+    xs, ys = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
+    gx, gy = np.meshgrid(xs, ys)
+    try:
+        with np.errstate(all="ignore"):
+            if surface.spec.data_driven:
+                idx = np.arange(surface.data_x.shape[0])
+                z = kernels.vectorised(linreg_value_grad)(gx, gy, surface.data_x, surface.data_y, idx, 0, idx.shape[0])[0]
+            else:
+                z = kernels.vectorised(value_grad)(surface.sid, gx, gy, surface.prm)[0]
+            z = np.broadcast_to(z, gx.shape)
+    except (ValueError, TypeError):            # a surface that branches on x, y: point by point
+        return surface.grid(nx, ny, window)
+    return xs, ys, np.array(z, dtype=np.float64)
 
 
 def contour_segments(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, levels: np.ndarray,
                      max_segments: int = 400_000) -> np.ndarray:
-    """Line segments (x0, y0, x1, y1, level index) of z (shape ny x nx over ys x xs) at each level."""
-    out = np.empty((max_segments, 5))
-    count = _march(np.asarray(xs, np.float64), np.asarray(ys, np.float64), np.asarray(z, np.float64),
-                   np.asarray(levels, np.float64), out)
-    return out[:count].copy()
+    """Line segments (x0, y0, x1, y1, level index) of z (shape ny x nx over ys x xs) at each level.
+
+    Corners of cell (i, j): a=(i, j), b=(i, j+1), c=(i+1, j+1), d=(i+1, j) with z[i, j] at
+    (xs[j], ys[i]). Crossings are taken on the edges bottom (a-b), right (b-c), top (d-c), left
+    (a-d), in that order; saddle cells are split by the cell's mean value. Cells with a
+    non-finite corner are skipped.
+    """
+    xs, ys, z = np.asarray(xs, np.float64), np.asarray(ys, np.float64), np.asarray(z, np.float64)
+    va, vb, vc, vd = z[:-1, :-1], z[:-1, 1:], z[1:, 1:], z[1:, :-1]
+    finite = np.isfinite(va) & np.isfinite(vb) & np.isfinite(vc) & np.isfinite(vd)
+    x0, x1 = xs[None, :-1], xs[None, 1:]
+    y0, y1 = ys[:-1, None], ys[1:, None]
+    out = []
+    count = 0
+    with np.errstate(invalid="ignore", over="ignore"):
+        for li, lev in enumerate(np.asarray(levels, np.float64)):
+            ha, hb, hc, hd = va > lev, vb > lev, vc > lev, vd > lev
+            flags = np.stack([ha != hb, hb != hc, hd != hc, ha != hd]) & finite
+            n = flags.sum(axis=0)
+            if not n.any():
+                continue
+            ex = np.stack([x0 + _cross(va, vb, lev) * (x1 - x0), np.broadcast_to(x1, va.shape),
+                           x0 + _cross(vd, vc, lev) * (x1 - x0), np.broadcast_to(x0, va.shape)])
+            ey = np.stack([np.broadcast_to(y0, va.shape), y0 + _cross(vb, vc, lev) * (y1 - y0),
+                           np.broadcast_to(y1, va.shape), y0 + _cross(va, vd, lev) * (y1 - y0)])
+            order = np.argsort(~flags, axis=0, kind="stable")        # crossing edges first, in edge order
+            px = np.take_along_axis(ex, order, axis=0)
+            py = np.take_along_axis(ey, order, axis=0)
+            two = n == 2
+            four = n == 4
+            centre_high = 0.25 * (va + vb + vc + vd) > lev
+            joined = four & (centre_high == ha)     # a and c connect through the centre
+            apart = four & ~joined
+            pieces = [(two, 0, 1), (joined, 0, 1), (joined, 2, 3), (apart, 0, 3), (apart, 1, 2)]
+            for where, p, q in pieces:
+                if where.any():
+                    seg = np.column_stack([px[p][where], py[p][where], px[q][where], py[q][where],
+                                           np.full(int(where.sum()), float(li))])
+                    out.append(seg)
+                    count += len(seg)
+            if count >= max_segments:
+                break
+    if not out:
+        return np.empty((0, 5))
+    return np.concatenate(out)[:max_segments]
 
 
 def contour_levels(z: np.ndarray, count: int = 12) -> np.ndarray:
@@ -103,51 +102,50 @@ def contour_levels(z: np.ndarray, count: int = 12) -> np.ndarray:
     return levels
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _clip(ax, ay, bx, by, width, height):
-    """Liang-Barsky: the part of segment a-b inside [0, width] x [0, height] as (t0, t1), t0 > t1 if none.
-    Keeps a diverging path's last, enormous segment from costing billions of sub-steps."""
-    t0, t1 = 0.0, 1.0
-    dx, dy = bx - ax, by - ay
-    for p, q in ((-dx, ax), (dx, width - ax), (-dy, ay), (dy, height - ay)):
-        if p == 0.0:
-            if q < 0.0:
-                return 1.0, 0.0
-        else:
-            r = q / p
-            if p < 0.0:
-                t0 = max(t0, r)
-            else:
-                t1 = min(t1, r)
-    return t0, t1
+def rasterise_segments(ax, ay, bx, by, mask: np.ndarray) -> np.ndarray:
+    """Set the cells of mask (rows x columns, coordinates in cells) along segments (ax, ay)-(bx, by).
 
-
-@njit(cache=True, nogil=True)
-def _raster(segs, x0, x1, y0, y1, width, height, mask):
-    sx = width / (x1 - x0)
-    sy = height / (y1 - y0)
-    for s in range(segs.shape[0]):
-        ax, ay = (segs[s, 0] - x0) * sx, (segs[s, 1] - y0) * sy
-        bx, by = (segs[s, 2] - x0) * sx, (segs[s, 3] - y0) * sy
-        if not (np.isfinite(ax) and np.isfinite(ay) and np.isfinite(bx) and np.isfinite(by)):
-            continue
-        t0, t1 = _clip(ax, ay, bx, by, width, height)
-        if t0 > t1:
-            continue
-        ax, ay, bx, by = ax + t0 * (bx - ax), ay + t0 * (by - ay), ax + t1 * (bx - ax), ay + t1 * (by - ay)
-        n = int(max(abs(bx - ax), abs(by - ay)) * 2.0) + 1
-        for k in range(n + 1):
-            f = k / n
-            cx = int(ax + f * (bx - ax))
-            cy = int(ay + f * (by - ay))
-            if 0 <= cx < width and 0 <= cy < height:
-                mask[cy, cx] = True
+    Segments are first clipped to the grid (Liang-Barsky, vectorised), so a diverging path's last,
+    enormous segment costs no more than one across the picture; non-finite segments are skipped."""
+    height, width = mask.shape
+    ax, ay, bx, by = (np.asarray(v, dtype=np.float64) for v in (ax, ay, bx, by))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        ok = np.isfinite(ax) & np.isfinite(ay) & np.isfinite(bx) & np.isfinite(by)
+        ax, ay, bx, by = ax[ok], ay[ok], bx[ok], by[ok]
+        dx, dy = bx - ax, by - ay
+        t0 = np.zeros_like(ax)
+        t1 = np.ones_like(ax)
+        for p, q in ((-dx, ax), (dx, width - ax), (-dy, ay), (dy, height - ay)):
+            parallel = p == 0
+            t1 = np.where(parallel & (q < 0), -1.0, t1)
+            r = np.where(parallel, 0.0, q / np.where(parallel, 1.0, p))
+            t0 = np.where(~parallel & (p < 0), np.maximum(t0, r), t0)
+            t1 = np.where(~parallel & (p > 0), np.minimum(t1, r), t1)
+        keep = t0 <= t1
+        ax, ay, dx, dy, t0, t1 = ax[keep], ay[keep], dx[keep], dy[keep], t0[keep], t1[keep]
+        sx, sy = ax + t0 * dx, ay + t0 * dy
+        ex, ey = dx * (t1 - t0), dy * (t1 - t0)
+    counts = (np.maximum(np.abs(ex), np.abs(ey)) * 2.0).astype(np.int64) + 1     # two samples a cell
+    total = int(counts.sum())
+    if total == 0:
+        return mask
+    seg = np.repeat(np.arange(len(counts)), counts)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    f = (np.arange(total) - first) / np.repeat(np.maximum(counts - 1, 1), counts)
+    cx = np.floor(sx[seg] + f * ex[seg]).astype(np.int64)
+    cy = np.floor(sy[seg] + f * ey[seg]).astype(np.int64)
+    inside = (cx >= 0) & (cx < width) & (cy >= 0) & (cy < height)
+    mask[cy[inside], cx[inside]] = True
+    return mask
 
 
 def raster_points(segs: np.ndarray, window, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
     """Centres (x, y) of the cells of a width x height grid over window that the segments cross."""
     x0, x1, y0, y1 = window
-    mask = np.zeros((max(height, 1), max(width, 1)), dtype=np.bool_)
-    _raster(segs, x0, x1, y0, y1, width, height, mask)
+    width, height = max(width, 1), max(height, 1)
+    mask = np.zeros((height, width), dtype=np.bool_)
+    sx, sy = width / (x1 - x0), height / (y1 - y0)
+    rasterise_segments((segs[:, 0] - x0) * sx, (segs[:, 1] - y0) * sy, (segs[:, 2] - x0) * sx,
+                       (segs[:, 3] - y0) * sy, mask)
     iy, ix = np.nonzero(mask)
     return x0 + (ix + 0.5) * (x1 - x0) / width, y0 + (iy + 0.5) * (y1 - y0) / height

@@ -10,6 +10,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .kernels import kernel
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _TWO_PI = 2.0 * math.pi
 
@@ -55,4 +57,4 @@ def permutation(key, counter, out):
 
 def key_for(seed: int, stream: int) -> np.uint64:
     """stream_key for Python callers, kept a uint64 (a plain int above 2**63 would not pass back into Numba)."""
-    return np.uint64(stream_key(seed, stream))
+    return np.uint64(kernel(stream_key)(seed, stream))

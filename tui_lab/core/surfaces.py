@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 from numba import njit
 
+from .kernels import kernel
 from .rng import normal, stream_key, uniform
 
 (ROSENBROCK, BEALE, HIMMELBLAU, BOOTH, RASTRIGIN, ACKLEY, QUADRATIC, SADDLE,
@@ -28,7 +29,7 @@ def value_grad(sid, x, y, prm):
     if sid == ROSENBROCK:
         a, b = prm[0], prm[1]
         r = y - x * x
-        return (a - x) ** 2 + b * r * r, -2.0 * (a - x) - 4.0 * b * x * r, 2.0 * b * r
+        return (a - x) * (a - x) + b * r * r, -2.0 * (a - x) - 4.0 * b * x * r, 2.0 * b * r
     if sid == BEALE:
         t1 = 1.5 - x + x * y
         t2 = 2.25 - x + x * y * y
@@ -75,8 +76,10 @@ def value_grad(sid, x, y, prm):
         By = -6.0 * d * q2 + d * d * (48.0 - 36.0 * x + 54.0 * y)
         return A * B, Ax * B + A * Bx, Ay * B + A * By
     if sid == STYBLINSKI_TANG:
-        f = 0.5 * (x ** 4 - 16.0 * x * x + 5.0 * x + y ** 4 - 16.0 * y * y + 5.0 * y)
-        return f, 2.0 * x ** 3 - 16.0 * x + 2.5, 2.0 * y ** 3 - 16.0 * y + 2.5
+        # integer powers written as the products Numba compiles them to, so interpreted runs match
+        x2, y2 = x * x, y * y
+        f = 0.5 * (x2 * x2 - 16.0 * x2 + 5.0 * x + y2 * y2 - 16.0 * y2 + 5.0 * y)
+        return f, 2.0 * (x * x * x) - 16.0 * x + 2.5, 2.0 * (y * y * y) - 16.0 * y + 2.5
     return math.nan, math.nan, math.nan
 
 
@@ -175,7 +178,7 @@ class Surface:
         data_x = np.zeros(n if spec.data_driven else 0)
         data_y = np.zeros_like(data_x)
         if spec.data_driven:
-            make_linreg_data(seed, n, noise, resolved["slope"], resolved["intercept"], data_x, data_y)
+            kernel(make_linreg_data)(seed, n, noise, resolved["slope"], resolved["intercept"], data_x, data_y)
         return cls(spec, resolved, tuple(start) if start is not None else spec.start, data_x, data_y)
 
     @property
@@ -206,11 +209,11 @@ class Surface:
         x0, x1, y0, y1 = window or self.window()
         xs, ys = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
         out = np.empty((ny, nx))
-        grid_values(self.sid, self.prm, xs, ys, self.data_x, self.data_y, out)
+        kernel(grid_values)(self.sid, self.prm, xs, ys, self.data_x, self.data_y, out)
         return xs, ys, out
 
     def value_grad(self, x: float, y: float) -> tuple[float, float, float]:
         if self.spec.data_driven:
             idx = np.arange(self.data_x.shape[0])
-            return linreg_value_grad(x, y, self.data_x, self.data_y, idx, 0, idx.shape[0])
-        return value_grad(self.sid, x, y, self.prm)
+            return kernel(linreg_value_grad)(x, y, self.data_x, self.data_y, idx, 0, idx.shape[0])
+        return kernel(value_grad)(self.sid, x, y, self.prm)

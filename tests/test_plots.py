@@ -1,0 +1,257 @@
+"""The lab's drawing: every plot survives data that cannot be drawn, says what it shows, keeps runs
+apart, and the first start's interpreted kernels compute exactly what the compiled ones do."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from textual.app import App
+
+from tui_lab import load_scenario
+from tui_lab.app.canvas import RUN_COLOURS, RUN_MARKERS, Plot, nice_ticks, tick_labels
+from tui_lab.app.plots import (DIVERGED_STYLE, HEAT_COLOURS, LINEAR_CLIP, SafePlot, draw_losses, draw_race,
+                               heatmap_text, legend_text, marker_of)
+from tui_lab.app.surface_model import History, Race
+from tui_lab.core import kernels
+from tui_lab.core.contour import contour_segments, raster_points, sample_surface
+from tui_lab.core.optim import OPTIMIZERS, Optimizer
+from tui_lab.core.surface_run import SurfaceRun
+from tui_lab.core.surfaces import SURFACES, Surface
+
+SIZES = [(80, 24), (120, 40), (30, 8), (12, 5), (4, 4)]
+
+
+def race_of(optimizers, surface="rosenbrock", **run) -> Race:
+    return Race(load_scenario({"title": "t", "kind": "surface", "surface": {"name": surface},
+                               "run": {"steps": 500, **run}, "optimizers": optimizers}))
+
+
+def with_history(race: Race, traj: np.ndarray, loss: np.ndarray) -> None:
+    for lane in race.lanes:
+        lane.history = History()
+        lane.history.extend(0, traj, loss)
+
+
+BAD_DATA = {
+    "nan": (np.array([[0.0, 1.0], [np.nan, np.nan], [0.5, 0.5]]), np.array([1.0, np.nan, 0.5])),
+    "inf": (np.array([[0.0, 1.0], [np.inf, -np.inf], [1e308, 1e308]]), np.array([1.0, np.inf, 1e308])),
+    "one point": (np.array([[0.0, 1.0]]), np.array([2.0])),
+    "non-positive": (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([0.0, -3.0])),
+    "constant": (np.array([[0.2, 0.2]] * 5), np.array([0.7] * 5)),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_DATA) + ["empty"])
+def test_every_surface_plot_draws_bad_data_without_raising(case):
+    race = race_of([{"name": "sgd", "lr": 0.001}, {"name": "adam", "lr": 0.01}])
+    if case == "empty":
+        for lane in race.lanes:
+            lane.history = History()
+    else:
+        with_history(race, *BAD_DATA[case])
+    for width, height in SIZES:
+        race_text = draw_race(race, width, height).plain
+        assert len(race_text.split("\n")) == max(height, 4)
+        for log_scale in (False, True):
+            text = draw_losses(race, log_scale, width, height).plain
+            assert len(text.split("\n")) == max(height, 4)
+        legend_text(race, width, 3)
+    if case in ("empty", "non-positive"):      # nothing drawable on the log axis: a note says so
+        assert "nothing to draw" in draw_losses(race, True, 80, 24).plain
+
+
+def test_loss_plot_with_no_finite_value_says_so():
+    race = race_of([{"name": "sgd", "lr": 0.001}])
+    with_history(race, np.array([[0.0, 0.0], [np.nan, np.nan]]), np.array([np.nan, np.inf]))
+    assert "nothing to draw" in draw_losses(race, False, 60, 20).plain
+
+
+class LogPlot(SafePlot):
+    """Draws `values` on plotext's log axis (the figure that used to crash on a second build)."""
+
+    values = [1.0, 0.1, 0.01]
+
+    def draw(self, plt):
+        plt.plot([1, 2, 3], self.values)
+        plt.yscale("log")
+        return "log plot"
+
+
+class LogApp(App):
+    def compose(self):
+        yield LogPlot()
+
+
+async def test_plotext_log_plot_renders_twice_and_notes_what_it_cannot_draw():
+    app = LogApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        plot = app.query_one(LogPlot)
+        first = plot.render().plain
+        assert first == plot.render().plain          # the second build starts from fresh data
+        assert "log plot" in first
+        plot.values = [1.0, -1.0, 0.0]               # log of non-positive values
+        text = plot.render().plain
+        assert "cannot draw this" in text
+        await pilot.pause()
+
+
+async def test_log_loss_then_lessons_then_another_scenario_does_not_crash():
+    """The reported crash: l (log loss), ] ] ], then open momentum-ravine."""
+    from app_helpers import SURFACE_ONLY, ready
+    from tui_lab.app.lab import LabApp
+
+    app = LabApp("rosenbrock-race", panels=SURFACE_ONLY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = await ready(pilot)
+        await pilot.press("l")
+        for _ in range(3):
+            await pilot.press("]")
+            await pilot.pause(0.05)
+        app.load("momentum-ravine")
+        await pilot.pause(0.05)
+        for _ in range(50):
+            await pilot.pause(0.02)
+            app.query_one("#loss-plot").render()
+            app.query_one("#race-plot").render()
+        panel = await ready(pilot)
+        assert panel.log_loss and panel.race.surface.name == "quadratic"
+        assert "log" in app.query_one("#loss-plot").render().plain.split("\n")[0]
+        assert app.errors == []
+
+
+def test_runs_in_one_view_never_share_a_colour_or_a_marker():
+    assert len(set(RUN_COLOURS)) == len(RUN_COLOURS) >= 10
+    assert len(set(RUN_MARKERS)) == len(RUN_MARKERS) >= 10
+    race = race_of([{"name": "adam", "lr": 0.001 * (i + 1)} for i in range(10)])
+    colours = [lane.colour for lane in race.lanes]
+    assert len(set(colours)) == 10 and len({marker_of(c) for c in colours}) == 10
+
+
+def test_current_points_are_drawn_above_every_path():
+    race = race_of([{"name": n, "lr": 0.002} for n in ("sgd", "momentum", "adam", "rmsprop", "nadam", "radam",
+                                                        "adamax")])
+    race.advance(500)
+    text = draw_race(race, 120, 40).plain
+    for lane in race.lanes:
+        assert marker_of(lane.colour) in text, lane.label
+
+
+def test_a_diverging_run_is_marked_and_does_not_flatten_the_others():
+    race = race_of([{"name": "sgd", "lr": 0.01, "label": "too fast"}, {"name": "adam", "lr": 0.01}])
+    race.advance(200)
+    assert race.lanes[0].run.diverged and not race.lanes[1].run.diverged
+    loss = draw_losses(race, False, 60, 20)
+    lines = loss.plain.split("\n")
+    assert "cut at" in lines[0]
+    top = float(lines[1].split("┤")[0]) if "┤" in lines[1] else None
+    start = race.lanes[1].history.series(10)[2][0]
+    labels = [float(line.split("┤")[0]) for line in lines[1:-2] if "┤" in line]
+    assert max(labels) <= LINEAR_CLIP * start and top is None or top <= LINEAR_CLIP * start
+    assert "✗" in loss.plain and "✗" in draw_race(race, 80, 24).plain
+    assert "diverged" in legend_text(race, 80, 3).plain
+
+
+def test_run_labels_are_never_cut():
+    long = "adam with a very long label lr=0.123456"
+    race = race_of([{"name": "adam", "lr": 0.01, "label": long}, {"name": "sgd", "lr": 0.001}])
+    for width in (24, 40, 80):
+        text = legend_text(race, width, 2).plain
+        assert long in text.replace("\n", "") or long in text
+
+
+def test_ticks_are_round_and_there_are_at_least_two():
+    for lo, hi in ((0, 2000.3), (0, 4000), (1, 1000.8), (-2, 2), (0.0913, 0.1007), (1e-3, 2.5e-3)):
+        ticks = nice_ticks(lo, hi, 6)
+        labels = tick_labels(ticks)
+        assert len(ticks) >= 2 and all(lo - 1e-12 <= t <= hi + 1e-12 for t in ticks)
+        assert all(len(label.replace("-", "").replace(".", "")) <= 5 for label in labels), labels
+    assert tick_labels(nice_ticks(0, 2000.5, 5)) == ["0", "500", "1000", "1500", "2000"]
+    assert tick_labels([-3.0, -2.0, -1.0], log=True) == ["1e-3", "1e-2", "1e-1"]
+
+
+def test_flat_loss_curve_gets_several_y_ticks():
+    race = race_of([{"name": "sgd", "lr": 1e-6}])
+    race.advance(50)
+    lines = draw_losses(race, False, 60, 20).plain.split("\n")
+    assert sum("┤" in line for line in lines) >= 2
+
+
+def test_heatmap_diverged_cells_have_their_own_colour():
+    sweep = {"final_loss": np.array([[1.0, np.nan], [10.0, 1e6]]), "values_a": np.array([0.1, 0.2]),
+             "values_b": np.array([0.0, 0.9]), "axis_a": "lr", "axis_b": "momentum", "steps": 10}
+    text = heatmap_text(sweep, 60)
+    styles = {str(span.style) for span in text.spans}
+    assert DIVERGED_STYLE in styles and DIVERGED_STYLE not in HEAT_COLOURS
+    assert "diverged cells: 1 of 4" in text.plain
+
+
+def test_plot_note_and_marks_stay_inside_the_frame():
+    plot = Plot(30, 8, (0.0, 1.0, 0.0, 1.0), title="t", note="a note longer than the plot is wide, surely")
+    plot.mark(0.5, 0.5, "●", "red")
+    plot.mark(5.0, 5.0, "●", "red")            # outside the window: not drawn
+    lines = plot.render().plain.split("\n")
+    assert len(lines) == 8 and all(len(line) <= 30 for line in lines)
+
+
+# --- first start: interpreted kernels ------------------------------------------------------------
+
+def test_interpreted_runs_match_compiled_runs_bit_for_bit():
+    """Every optimizer on every surface (noise and mini-batches on linreg): the twins the lab animates
+    with on a first start give the very numbers of the compiled loop, so the switch shows no seam."""
+    for surface in SURFACES:
+        extra = {"grad_noise": 0.1, "batch_size": 4} if surface == "linreg" else {}
+        for name, spec in OPTIMIZERS.items():
+            hp = {"lr": 0.001} if spec.hypers[0].default is None else {}
+            compiled, twin = (SurfaceRun(Surface.build(surface), Optimizer(name, hp), **extra) for _ in range(2))
+            expected = compiled.advance(60)
+            kernels._warming.set()
+            try:
+                assert kernels.kernel(kernels_advance()) is not kernels_advance()
+                got = twin.advance(60)
+            finally:
+                kernels._warming.clear()
+            for a, b in zip(expected, got):
+                np.testing.assert_array_equal(a, b, err_msg=f"{name} on {surface}")
+            assert (twin.t, twin.diverged) == (compiled.t, compiled.diverged)
+
+
+def kernels_advance():
+    from tui_lab.core.surface_run import advance
+
+    return advance
+
+
+def test_without_a_warm_up_kernels_are_the_compiled_ones():
+    assert not kernels.warming()
+    assert kernels.kernel(kernels_advance()) is kernels_advance()
+
+
+def test_grid_sampled_with_numpy_matches_the_compiled_grid():
+    kernels._warming.set()
+    try:
+        for name in SURFACES:
+            surface = Surface.build(name)
+            xs, ys, z = sample_surface(surface, 40, 30)
+            kernels._warming.clear()
+            xs2, ys2, z2 = surface.grid(40, 30)
+            kernels._warming.set()
+            np.testing.assert_allclose(z, z2, rtol=1e-12, atol=1e-12, err_msg=name)
+    finally:
+        kernels._warming.clear()
+
+
+def test_contours_of_a_round_bowl_are_circles():
+    """quadratic with kappa = 1: f = (x² + y²)/2, so the line of level c is the circle of radius √(2c)."""
+    surface = Surface.build("quadratic", {"kappa": 1.0})
+    xs, ys, z = surface.grid(121, 121, (-2.0, 2.0, -2.0, 2.0))
+    levels = np.array([0.125, 0.5, 1.0])
+    segs = contour_segments(xs, ys, z, levels)
+    assert len(segs) > 100
+    for k, c in enumerate(levels):
+        ends = segs[segs[:, 4] == k]
+        r = np.hypot(np.concatenate([ends[:, 0], ends[:, 2]]), np.concatenate([ends[:, 1], ends[:, 3]]))
+        np.testing.assert_allclose(r, math.sqrt(2 * c), atol=2e-3)
+    px, py = raster_points(segs, (-2.0, 2.0, -2.0, 2.0), 40, 40)
+    assert len(px) > 40 and np.all(np.abs(px) <= 2) and np.all(np.abs(py) <= 2)

@@ -1,0 +1,77 @@
+"""Time the lab's first start as a student sees it: launch `tui-lab` in a tmux pane and watch the
+screen until the race's contour and runs are drawn, then press space and watch until it moves.
+
+    python tools/first_start.py            # cold: an empty Numba cache (as after `pip install .`)
+    python tools/first_start.py --warm     # warm: the same cache a second time
+    python tools/first_start.py --size 80x24
+
+Prints seconds from launch to: first contour drawn, first movement after space.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BRAILLE = re.compile("[\u2801-\u28ff]")
+STEP = re.compile(r"step (\d+)/")
+
+
+def capture(session: str) -> str:
+    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+
+
+def wait_for(session: str, condition, timeout: float) -> float | None:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if condition(capture(session)):
+            return time.perf_counter()
+        time.sleep(0.02)
+    return None
+
+
+def launch(cache: Path, size: str, scenario: str | None, timeout: float) -> dict:
+    cols, rows = size.split("x")
+    session = f"first-start-{int(time.time() * 1000)}"
+    command = f"env NUMBA_CACHE_DIR={cache} TERM=xterm-256color {Path(sys.executable).parent / 'tui-lab'} {scenario or ''}"
+    t0 = time.perf_counter()
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", cols, "-y", rows, command], check=True)
+    try:
+        # drawn: many braille cells (the contour) and a run marker on screen
+        drawn = wait_for(session, lambda s: len(BRAILLE.findall(s)) > 200 and "●" in s, timeout)
+        if drawn is None:
+            return {"contour_s": None, "moves_s": None, "screen": capture(session)}
+        subprocess.run(["tmux", "send-keys", "-t", session, "space"], check=True)
+        moved = wait_for(session, lambda s: any(int(n) > 0 for n in STEP.findall(s)), timeout)
+        return {"contour_s": drawn - t0, "moves_s": None if moved is None else moved - t0}
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warm", action="store_true", help="launch twice with one cache, report the second")
+    parser.add_argument("--size", default="120x40")
+    parser.add_argument("--scenario")
+    parser.add_argument("--timeout", type=float, default=90.0)
+    args = parser.parse_args()
+    cache = Path(tempfile.mkdtemp(prefix="numba-cache-"))
+    try:
+        result = launch(cache, args.size, args.scenario, args.timeout)
+        if args.warm:
+            time.sleep(20)          # let the first launch's background compile finish is not needed: relaunch
+            result = launch(cache, args.size, args.scenario, args.timeout)
+        print(result)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
