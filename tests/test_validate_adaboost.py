@@ -18,8 +18,9 @@ Y7 = np.array([0, 0, 1, 0, 1, 1, 1])
 
 def fit(x, y, rounds, learning_rate=1.0, classes=2):
     history = np.empty((rounds, len(y)))
-    stumps, alphas, errors = adaboost_fit(as_float32_values(x), y.astype(np.int64), classes, rounds,
-                                          learning_rate, history)
+    stumps, alphas, errors, peaks = adaboost_fit(as_float32_values(x), y.astype(np.int64), classes, rounds,
+                                                 learning_rate, history)
+    np.testing.assert_allclose(peaks, history[:alphas.size].max(axis=1) * len(y), rtol=1e-12)
     return stumps, alphas, errors, history[:alphas.size]
 
 

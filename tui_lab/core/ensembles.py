@@ -265,13 +265,15 @@ def adaboost_fit(x, y, n_classes, rounds, learning_rate, history):
     it misclassifies by exp(alpha). Stops early, as scikit-learn does, when a stump is perfect (it
     is kept, weight 1) or no better than chance (it is dropped). Row m of `history` (if it has
     that many rows) receives the weights stump m was fit to. Returns (stumps (m, 4): feature,
-    threshold, left class, right class; alphas (m,); weighted errors (m,))."""
+    threshold, left class, right class; alphas (m,); weighted errors (m,); the largest weight each
+    stump was fit to, times n (1 = all rows equal) (m,))."""
     n = x.shape[0]
     order = sorted_orders(x)
     w = np.full(n, 1.0 / n)
     stumps = np.zeros((rounds, 4))
     alphas = np.zeros(rounds)
     errors = np.ones(rounds)
+    peaks = np.ones(rounds)
     wrong = np.zeros(n, dtype=np.bool_)
     fitted = 0
     for m in range(rounds):
@@ -279,6 +281,7 @@ def adaboost_fit(x, y, n_classes, rounds, learning_rate, history):
             w[i] = max(w[i], WEIGHT_FLOOR)
         if m < history.shape[0]:
             history[m] = w
+        peaks[m] = w.max() * n / w.sum()
         feature, threshold, left_class, right_class = gini_stump(x, y, w, n_classes, order)
         stumps[m, 0], stumps[m, 1], stumps[m, 2], stumps[m, 3] = feature, threshold, left_class, right_class
         weighted_wrong, w_sum = 0.0, 0.0
@@ -307,7 +310,7 @@ def adaboost_fit(x, y, n_classes, rounds, learning_rate, history):
             break
         for i in range(n):
             w[i] /= total
-    return stumps[:fitted], alphas[:fitted], errors[:fitted]
+    return stumps[:fitted], alphas[:fitted], errors[:fitted], peaks[:fitted]
 
 
 @njit(cache=True, nogil=True)

@@ -252,8 +252,9 @@ def cross_validate(problem: Problem, candidates: list[Learner], method: str, fol
     learner = candidates[chosen]
     pool = problem.pool
     grid = problem.grid()
-    pred_pool, pred_test, *pred_grid = fit_predict(learner, x, y, pool, x[pool], x[problem.test],
-                                                   *([grid] if grid is not None else []))
+    params = learner.fit_many(x, y, pool[None, :])
+    pred_pool, pred_test, *pred_grid = [learner.predict_many(params, q)[0] for q in
+                                        (x[pool], x[problem.test], *([grid] if grid is not None else []))]
     chosen_rows = [r for r in rows if all(r.get(key) == value for key, value in learner.label.items())]
     summary = {
         **{f"chosen_{key}": value for key, value in learner.label.items()},
@@ -268,7 +269,10 @@ def cross_validate(problem: Problem, candidates: list[Learner], method: str, fol
               "folds": [{"train": f, "val": v} for f, v in folds]}
     curves = with_grid(problem, {"refit": pred_grid[0]} if pred_grid else {})
     curves["layout"] = layout
-    return Outcome(method, rows, summary, {"candidates": table, "select": select}, curves)
+    extras = {"candidates": table, "select": select}
+    if isinstance(params, np.ndarray):       # closed-form fits: the refit's learned weights (bias last)
+        extras["parameters"] = params[0].tolist()
+    return Outcome(method, rows, summary, extras, curves)
 
 
 def kfold_beside_exhaustive(problem: Problem, learner: Learner, p: int, seed: int) -> list[float]:
@@ -667,13 +671,14 @@ def adaboost(problem: Problem, rounds: int, learning_rate: float) -> Outcome:
     labels = problem.y.astype(np.int64)
     train = problem.train
     history = np.empty((rounds if rounds * train.size <= WEIGHT_HISTORY else 0, train.size))
-    stumps, alphas, errors = adaboost_fit(x[train], labels[train], problem.n_classes, rounds, learning_rate, history)
+    stumps, alphas, errors, peaks = adaboost_fit(x[train], labels[train], problem.n_classes, rounds, learning_rate,
+                                                 history)
     staged = {part: adaboost_staged(stumps, alphas, x[rows], labels[rows], problem.n_classes)
               for part, rows in (("train", train), ("val", problem.val), ("test", problem.test))}
     rows = []
     for m in range(alphas.size):
         row = {"n_models": m + 1, "feature": int(stumps[m, 0]), "threshold": float(stumps[m, 1]),
-               "alpha": float(alphas[m]), "weighted_error": float(errors[m])}
+               "alpha": float(alphas[m]), "weighted_error": float(errors[m]), "max_weight": float(peaks[m])}
         for part, (error, loss, _) in staged.items():
             if error.size:
                 row[f"{part}_error"] = float(error[m])
