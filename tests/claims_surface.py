@@ -102,3 +102,141 @@ def _(result):
     assert runs["sgd"]["final_loss"] == pytest.approx(17.9, abs=0.1)
     assert runs["momentum, small lr"]["final_loss"] == pytest.approx(17.9, abs=0.1)
     assert runs["momentum, larger lr"]["final_loss"] < 10
+
+
+# --- lessons read in the Inspect step view (the numbers its recorded steps show) ---------------
+
+def inspected(name, t, run_index=0):
+    """{line key: value} of step t of a shipped scenario's run, as the Inspect step view shows it,
+    and W_t."""
+    import tui_lab
+    from tui_lab.core.step_inspector import SurfaceInspection
+
+    scenario = tui_lab.load_scenario(name)
+    inspection = SurfaceInspection(scenario.settings.make_runs(scenario.seed)[run_index], history=t)
+    inspection.follow(t)
+    assert inspection.step.t == t
+    values = {line.key: line.value for line in inspection.explain().lines if line.value is not None}
+    return values, inspection.step.w
+
+
+def approx(values, rel=5e-3):
+    return pytest.approx(np.asarray(values, dtype=float), rel=rel)
+
+
+@claim("inspect-momentum")
+def _(result):
+    one, w1 = inspected("inspect-momentum", 1)
+    assert np.array_equal(one["a"], one["g"]) and one["g"] == approx([-4, 10], 1e-12)
+    assert one["W_next"] - w1 == approx([0.2, -0.5], 1e-9)
+    two, _ = inspected("inspect-momentum", 2)
+    assert two["g"] == approx([-3.8, 5]) and two["a"] == approx([-7.4, 14])
+    assert two["a"] / two["g"] == pytest.approx([1.9, 2.8], abs=0.05)
+    fifteen, _ = inspected("inspect-momentum", 15)
+    assert fifteen["g"] == approx([1.91, -1.58]) and fifteen["a"] == approx([1.86, -7.04])
+    assert fifteen["a"][1] / fifteen["g"][1] == pytest.approx(4.5, abs=0.05)
+    y = np.asarray(result["runs"][0]["trajectory"])[:40, 1]
+    assert np.sum(np.diff(np.sign(y)) != 0) >= 3          # the zigzag across the valley floor
+
+
+@claim("inspect-adagrad")
+def _(result):
+    one, w1 = inspected("inspect-adagrad", 1)
+    assert one["g"] == approx([-155, -50], 1e-12) and one["G"] == approx([24025, 2500], 1e-12)
+    assert one["W_next"] - w1 == approx([0.5, 0.5], 1e-9)
+    fifty, w50 = inspected("inspect-adagrad", 50)
+    assert fifty["G"] == approx([402941, 95321], 1e-5)
+    assert 0.5 / np.sqrt(fifty["G"]) == approx([0.00079, 0.0016], 2e-2)
+    assert 0.5 / np.sqrt(one["G"]) == approx([0.0032, 0.01], 1e-2)
+    assert fifty["W_next"] - w50 == approx([0.00079, -0.0022], 2e-2)
+
+
+@claim("inspect-adadelta")
+def _(result):
+    one, w1 = inspected("inspect-adadelta", 1)
+    assert one["g"] == approx([-155, -50], 1e-12)
+    assert one["dW"] == approx([-np.sqrt(1e-6 / 0.1)] * 2, 1e-6) and one["dW"] == approx([-0.00316] * 2, 1e-3)
+    assert one["W_next"] - w1 == approx([0.00316] * 2, 1e-3)
+    last, _ = inspected("inspect-adadelta", 100)
+    assert last["dW"] == approx([-0.00059, 0.00164], 1e-2)
+    assert result["runs"][0]["hyperparams"]["lr"] == 1.0
+
+
+@claim("inspect-rmsprop")
+def _(result):
+    one, w1 = inspected("inspect-rmsprop", 1)
+    assert one["G"] == approx([240.25, 25], 1e-12) and one["g"] / np.sqrt(one["G"]) == approx([-10, -10], 1e-12)
+    assert one["W_next"] - w1 == approx([0.1, 0.1], 1e-8)
+    last, w100 = inspected("inspect-rmsprop", 100)
+    assert last["G"] == approx([112.3, 13.3], 3e-3)
+    assert last["W_next"] - w100 == approx([0.0013, -0.0034], 3e-2)
+
+
+@claim("inspect-adam")
+def _(result):
+    import tui_lab
+
+    one, w1 = inspected("inspect-adam", 1)
+    assert one["m_hat"] == approx([-155, -50], 1e-12) and one["v_hat"] == approx([155 ** 2, 50 ** 2], 1e-12)
+    assert one["m_hat"] / np.sqrt(one["v_hat"]) == approx([-1, -1], 1e-12)
+    assert one["W_next"] - w1 == approx([0.1, 0.1], 1e-8)
+    for start in ([0.5, -1.0], [2.0, 3.0]):      # whatever the gradient: every start's step 1 is (±η, ±η)
+        r = tui_lab.run_scenario({"title": "t", "kind": "surface", "surface": {"name": "rosenbrock", "start": start},
+                                  "run": {"steps": 1}, "optimizers": [{"name": "adam", "lr": 0.1}]})
+        assert np.abs(np.diff(np.asarray(r["runs"][0]["trajectory"]), axis=0)) == approx([[0.1, 0.1]], 1e-8)
+    two, _ = inspected("inspect-adam", 2)
+    assert np.all(np.sign(two["g"]) == -np.sign(one["g"]))           # the gradient changed sign
+    ten, w10 = inspected("inspect-adam", 10)
+    ratio = ten["m_hat"] / np.sqrt(ten["v_hat"])
+    assert ratio == approx([-0.184, -0.109], 3e-3)
+    assert np.all(np.sign(ten["m_hat"]) == -np.sign(ten["g"]))        # the old direction kept
+    assert ten["W_next"] - w10 == approx([0.018, 0.011], 3e-2)
+
+
+@claim("inspect-adamax")
+def _(result):
+    one, w1 = inspected("inspect-adamax", 1)
+    assert one["u"] == approx([155, 50], 1e-9) and one["W_next"] - w1 == approx([0.1, 0.1], 1e-8)
+    thirty, w30 = inspected("inspect-adamax", 30)
+    assert thirty["u"] == approx(0.999 ** 29 * (np.array([155, 50]) + 1e-8), 1e-9)
+    assert thirty["u"] == approx([150.6, 48.6], 1e-3) and thirty["g"] == approx([18.4, 8.3], 5e-3)
+    assert thirty["W_next"] - w30 == approx([-0.00031, -0.0041], 2e-2)
+
+
+@claim("inspect-nadam")
+def _(result):
+    one, w1 = inspected("inspect-nadam", 1)
+    assert one["mu"] == pytest.approx(0.450, abs=5e-4)
+    assert one["W_next"] - w1 == approx([0.1056, 0.1056], 1e-3)
+    two, w2 = inspected("inspect-nadam", 2)
+    assert two["prod"] == pytest.approx(0.2026, abs=5e-5)
+    assert two["W_next"] - w2 == approx([-0.045, -0.051], 2e-2)
+    adam_two, adam_w2 = inspected("inspect-adam", 2)
+    assert adam_two["W_next"] - adam_w2 == approx([0.029, 0.022], 3e-2)
+
+
+@claim("inspect-radam")
+def _(result):
+    for t in range(1, 6):
+        values, _ = inspected("inspect-radam", t)
+        assert values["rho"] <= 5 and "r" not in values
+    one, w1 = inspected("inspect-radam", 1)
+    assert one["W_next"] - w1 == approx([0.155, 0.05], 1e-9)
+    six, _ = inspected("inspect-radam", 6)
+    eight, _ = inspected("inspect-radam", 8)
+    assert six["rho"] == pytest.approx(5.99, abs=0.005) and six["r"] == pytest.approx(0.026, abs=5e-4)
+    assert eight["r"] == pytest.approx(0.039, abs=5e-4)
+
+
+@claim("inspect-adamp")
+def _(result):
+    adamp, w1 = inspected("inspect-adamp", 1, run_index=0)
+    adam, _ = inspected("inspect-adamp", 1, run_index=1)
+    assert adamp["g"] == approx([2, -2.04], 1e-12) and adamp["cos"] == pytest.approx(0.0198, abs=5e-5)
+    assert 0.1 / np.sqrt(2) == pytest.approx(0.0707, abs=5e-5) and "d_proj" in adamp
+    step, adam_step = adamp["W_next"] - w1, adam["W_next"] - w1
+    assert step == approx([-0.0101, 0.0099], 5e-3) and abs(step @ w1) < 1e-10
+    grow = np.linalg.norm(adamp["W_next"]) - np.linalg.norm(w1)
+    adam_grow = np.linalg.norm(adam["W_next"]) - np.linalg.norm(w1)
+    assert grow == pytest.approx(0.00007, abs=5e-6) and adam_grow == pytest.approx(0.00021, abs=5e-6)
+    assert adam_step == approx([-0.01, 0.01], 1e-6) and adam_grow / grow == pytest.approx(3.0, abs=0.05)
