@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+import claims_images  # noqa: F401  (the image lessons' claims register with the train kind's)
 from claims import claim, runs_by_label, scenario_raw
 
 
@@ -23,22 +24,31 @@ def _(result):
 @claim("train-early-stopping")
 def _(result):
     runs = runs_by_label(result)
-    full, stopped = runs["adam early_stopping=0"], runs["adam early_stopping=30"]
-    assert stopped["early_stopped"] and stopped["stopped_epoch"] == stopped["best_epoch"] + 30 == 45
-    assert full["stopped_epoch"] == 1000 and full["final_train_loss"] < stopped["final_train_loss"]
-    assert stopped["test_loss"] < 0.6 * full["test_loss"]
+    full, short, long = (runs[f"adam early_stopping={p}"] for p in (0, 30, 100))
+    assert short["early_stopped"] and (short["best_epoch"], short["stopped_epoch"]) == (15, 45)
+    assert round(short["final_val_loss"], 3) == 0.452
+    val = np.asarray(full["val_loss"])
+    assert int(np.argmin(val)) + 1 == 91 and round(float(val.min()), 3) == 0.436
+    assert long["early_stopped"] and (long["best_epoch"], long["stopped_epoch"]) == (91, 191)
+    assert full["stopped_epoch"] == 1000
+    train = [round(r["final_train_loss"], 3) for r in (full, short, long)]
+    test = [round(r["test_loss"], 2) for r in (full, short, long)]
+    assert train == [0.007, 0.259, 0.215] and test == [0.78, 0.36, 0.26]
 
 
 @claim("train-regression-optimizers")
 def _(result):
     runs = runs_by_label(result)
-    assert runs["momentum"]["final_train_loss"] < 0.6 * runs["sgd"]["final_train_loss"]
-    assert runs["adam"]["final_train_loss"] < 0.6 * runs["sgd"]["final_train_loss"]
+    finals = [round(runs[name]["final_train_loss"], 4) for name in ("sgd", "momentum", "adam")]
+    assert finals == [0.0161, 0.0090, 0.0091]
     raw = scenario_raw("train-regression-optimizers")
     raw["optimizers"][0]["lr"] = 1.5
     from tui_lab import run_scenario
     exploded = runs_by_label(run_scenario(raw))["sgd"]
-    assert exploded["diverged"] or exploded["train_loss"][-1] > 1e40
+    assert exploded["diverged"] and exploded["diverged_at"] == 13 and exploded["stopped_epoch"] == 12
+    growth = np.asarray(exploded["train_loss"][-4:])
+    assert np.all((growth[1:] / growth[:-1] > 5) & (growth[1:] / growth[:-1] < 7))      # about sixfold an epoch
+    assert growth[-1] < 1e6 * max(1.0, exploded["train_loss"][0])       # the last kept epoch is below the limit
 
 
 @claim("train-batch-modes")
@@ -58,6 +68,24 @@ def _(result):
     assert zeros["final_train_loss"] == pytest.approx(math.log(2), abs=2e-3) and zeros["train_metric"] < 0.55
     for name in ("normal", "xavier", "he"):
         assert runs[f"adam init={name}"]["train_metric"] == 1.0
+    assert [round(runs[f"adam init={name}"]["test_metric"], 3) for name in ("normal", "xavier", "he")] == [1.0, 0.95, 0.975]
+    # The spread of the pre-activations at the initial weights, layer by layer, and tanh's saturated share.
+    import tui_lab
+    from tui_lab.core.models import Model
+    scenario = tui_lab.load_scenario("train-init")
+    data, train_idx, _, _ = scenario.settings.data.build()
+    spread = {}
+    for init in ("normal", "xavier", "he"):
+        model = Model("mlp", 2, 2, hidden=(32, 32, 32))
+        p, a, stds = model.init_params(init, scenario.seed), data.x[train_idx], []
+        for l in range(model.n_layers - 1):
+            fan_in, fan_out, off = model.sizes[l], model.sizes[l + 1], model.layout.w_off[l]
+            z = a @ p[off:off + fan_in * fan_out].reshape(fan_in, fan_out)
+            a = np.tanh(z)
+            stds.append(round(float(z.std()), 2))
+        spread[init] = (stds, round(float(np.mean(np.abs(z) > 2)), 2))
+    assert spread == {"normal": ([0.55, 2.5, 4.52], 0.64), "xavier": ([0.15, 0.15, 0.16], 0.0),
+                      "he": ([0.55, 0.62, 0.65], 0.0)}
 
 
 @claim("train-regularizers")
@@ -68,6 +96,17 @@ def _(result):
     better = [r["label"] for r in runs[1:] if r["final_val_loss"] < baseline["final_val_loss"]]
     assert len(better) == 8
     assert {"adam dropout=0.3", "adam weight_noise=0.05"}.isdisjoint(better)
+    val = {r["label"].removeprefix("adam "): round(r["final_val_loss"], 3) for r in runs}
+    assert val == {"baseline": 0.341, "input_noise=0.15": 0.271, "early_stopping=30": 0.271, "l2=0.003": 0.289,
+                   "l1=0.0005": 0.299, "batchnorm=true": 0.306, "mixup=0.4": 0.306, "label_smoothing=0.1": 0.316,
+                   "augment=jitter": 0.327, "dropout=0.3": 0.362, "weight_noise=0.05": 0.341}
+    stopped = runs_by_label(result)["adam early_stopping=30"]
+    assert stopped["final_val_loss"] == min(stopped["val_loss"])      # its own best epoch: chosen by this number
+    test = {r["label"].removeprefix("adam "): round(r["test_loss"], 3) for r in runs}
+    assert test == {"baseline": 0.188, "input_noise=0.15": 0.176, "augment=jitter": 0.181, "l2=0.003": 0.183,
+                    "weight_noise=0.05": 0.191, "mixup=0.4": 0.195, "l1=0.0005": 0.199, "label_smoothing=0.1": 0.201,
+                    "early_stopping=30": 0.214, "batchnorm=true": 0.215, "dropout=0.3": 0.229}
+    assert sum(r["test_loss"] < baseline["test_loss"] for r in runs[1:]) == 3
 
 
 @claim("train-batch-size-sharpness")

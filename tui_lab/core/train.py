@@ -52,6 +52,10 @@ HISTORY_START = 1024      # epochs of history allocated at first (it grows as a 
 EVAL_CHUNK = 256     # rows per pass of the per-epoch evaluation
 
 RUNNING, EARLY_STOPPED, DIVERGED = 0, 1, 2
+# A run has diverged when a loss is not finite, or when its training loss passes DIVERGE_FACTOR times
+# max(1, the training loss at the initial weights): growth by six orders of magnitude is no longer
+# training, even while the numbers stay finite.
+DIVERGE_FACTOR = 1e6
 EPOCH, STEP, BEST_EPOCH, STATUS = range(4)       # slots of `progress`
 TRAIN_LOSS, VAL_LOSS, TRAIN_METRIC, VAL_METRIC = range(4)   # rows of `history`
 (L2, L1, DROPOUT_RATE, INPUT_NOISE_STD, WEIGHT_NOISE_STD, SMOOTHING, MIXUP_ALPHA) = range(7)   # slots of `reg`
@@ -178,10 +182,12 @@ def _mixup(alpha, keys, t, rows, xb, T, pair, xb_mixed, T_mixed):
 @njit(cache=True, nogil=True)
 def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop_last, reg, aug, keys,
                  family, hp, state, scalars, running, progress, best, best_p, best_running, history,
-                 epochs, patience, probe=None):
+                 epochs, patience, loss_limit, probe=None):
     """Up to `epochs` more epochs, in place. `progress` holds (epochs done, steps done, best epoch,
     status); `best[0]` the best validation loss so far, best_p / best_running its weights. history
-    receives the per-epoch losses and metrics at the absolute epoch index. Returns epochs done."""
+    receives the per-epoch losses and metrics at the absolute epoch index. An epoch whose training
+    or validation loss is not finite, or whose training loss passes `loss_limit`, ends the run as
+    diverged, back on the weights it started the epoch with. Returns epochs done."""
     n = train_idx.shape[0]
     n_val = val_idx.shape[0]
     size, n_batches = batch_plan(n, batch_size, drop_last)
@@ -258,7 +264,8 @@ def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop
             progress[STEP] = t
         train_loss, train_metric = evaluate(p, lay, running, X, y, train_idx, eA, eD, eM, eXH, ISTD, eT, edZ)
         val_loss, val_metric = evaluate(p, lay, running, X, y, val_idx, eA, eD, eM, eXH, ISTD, eT, edZ)
-        if not math.isfinite(train_loss) or (n_val > 0 and not math.isfinite(val_loss)):
+        if (not math.isfinite(train_loss) or train_loss > loss_limit
+                or (n_val > 0 and not math.isfinite(val_loss))):
             p[:] = start_p      # back to the last finite weights
             running[:] = start_running
             progress[STATUS] = DIVERGED
@@ -309,6 +316,7 @@ class Trainer:
         self.best = np.array([math.inf])
         self.best_p, self.best_running = self.params.copy(), self.running.copy()
         self.history = np.full((4, min(self.config.epochs, HISTORY_START)), math.nan)   # grown as epochs run
+        self.loss_limit = math.nan      # set by the first advance (it needs the compiled evaluation)
 
     # -- running ---------------------------------------------------------------
     @property
@@ -339,11 +347,15 @@ class Trainer:
             return 0
         c = self.config
         self._make_room(self.epoch + epochs)
+        if math.isnan(self.loss_limit):
+            initial, _ = self.evaluate(self.train_idx)
+            self.loss_limit = DIVERGE_FACTOR * max(1.0, initial) if math.isfinite(initial) else -math.inf
         done = int(train_epochs(
             self.params, self.model.layout, self.mask, self.x, self.y, self.train_idx, self.val_idx,
             c.batch_size, c.drop_last or self.drops_single_row(), self.reg, self.aug, self.keys,
             self.optimizer.family, self.optimizer.hp, self.state, self.scalars, self.running, self.progress,
-            self.best, self.best_p, self.best_running, self.history, epochs, c.early_stopping, probe))
+            self.best, self.best_p, self.best_running, self.history, epochs, c.early_stopping, self.loss_limit,
+            probe))
         if c.early_stopping and self.status == RUNNING and self.epoch >= c.epochs and self.progress[BEST_EPOCH]:
             self.params[:] = self.best_p        # out of epochs before patience: still end on the best weights
             self.running[:] = self.best_running
