@@ -255,3 +255,18 @@ def test_contours_of_a_round_bowl_are_circles():
         np.testing.assert_allclose(r, math.sqrt(2 * c), atol=2e-3)
     px, py = raster_points(segs, (-2.0, 2.0, -2.0, 2.0), 40, 40)
     assert len(px) > 40 and np.all(np.abs(px) <= 2) and np.all(np.abs(py) <= 2)
+
+
+def test_curves_figure_draws_bad_values_and_keys_its_lines():
+    from tui_lab.app.plots import Curve, curves_figure
+
+    x = np.arange(1, 6)
+    cases = [[], [Curve(x[:1], [0.5], "red")], [Curve(x, [np.nan] * 5, "red")],
+             [Curve(x, [1.0, -1.0, 0.0, np.inf, 2.0], "red"), Curve(x, [1e300, 1e308, np.inf, 1.0, 1.0], "cyan")]]
+    for curves in cases:
+        for log_scale in (False, True):
+            for width, height in SIZES:
+                lines = curves_figure(curves, log_scale, width, height, "loss", [(" ━ train", "red")]).plain
+                assert len(lines.split("\n")) == max(height, 4)
+    text = curves_figure(cases[3], False, 60, 12, "loss", [(" ━ train", "red")])
+    assert text.plain.startswith("loss ━ train") and "cut at" in text.plain

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 import weakref
+from dataclasses import dataclass
 
 import numpy as np
 from rich.text import Text
@@ -71,6 +72,8 @@ def draw_race(race, width: int, height: int, overlay=None) -> Text:
     window = race.surface.window()
     plot = race_frame(width, height, window, f"{race.surface.name}: ")
     plot.key = [("equal-loss lines, ", GRID_STYLE), ("+", "bold"), (" minimum, markers = now", "")]
+    if len(plot.title) + sum(len(piece) for piece, _ in plot.key) > width:     # the short key of a narrow plot
+        plot.key = [("lines of equal loss, ", GRID_STYLE), ("+", "bold"), (" min", "")]
     plot.layers.append((_contour_mask(race, plot), GRID_STYLE))
     for mx, my in race.surface.minima():
         plot.mark(mx, my, "+", "bold", apart=False)
@@ -107,66 +110,101 @@ def loss_axis(curves: list[np.ndarray], log_scale: bool) -> tuple[float, float, 
     return lo, hi, clipped
 
 
-def draw_losses(race, log_scale: bool, width: int, height: int) -> Text:
-    """Every run's loss against its step (log scale: log10 of the gap to the best minimum's loss).
-    Runs end in their marker (✗ where they diverged)."""
-    floor = race.optimum_loss() if log_scale else None
-    title = "loss − f* (log scale)" if floor is not None else "loss"
-    with race.lock:
-        series = [(lane, *lane.history.series(LOSS_POINTS)[::2]) for lane in race.lanes]
-    curves = []
-    for lane, steps, loss in series:
-        y = np.asarray(loss, dtype=np.float64)
-        if floor is not None:
+@dataclass
+class Curve:
+    """One line of a curves figure: x and y values, its style and the mark at its last point."""
+
+    x: np.ndarray
+    y: np.ndarray
+    style: str
+    marker: str = ""
+
+
+def curves_figure(curves: list[Curve], log_scale: bool, width: int, height: int, title: str,
+                  key: list[tuple[str, str]] = (), note: str = "nothing to draw yet: press space or n") -> Text:
+    """Curves against x on a linear or log10 y axis. Log: values that are not positive leave gaps.
+    Linear: the axis ends at LINEAR_CLIP times the largest first value (above the lowest), so a run
+    that blows up cannot flatten the rest; the title then says so. NaN / inf leave gaps."""
+    ys = []
+    for curve in curves:
+        y = np.asarray(curve.y, dtype=np.float64)
+        if log_scale:
             with np.errstate(divide="ignore", invalid="ignore"):
-                gap = y - floor
-                y = np.where(gap > 0, np.log10(np.where(gap > 0, gap, 1.0)), np.nan)
-        curves.append(y)
-    lo, hi, clipped = loss_axis(curves, floor is not None)
+                y = np.where(y > 0, np.log10(np.where(y > 0, y, 1.0)), np.nan)
+        ys.append(y)
+    lo, hi, clipped = loss_axis(ys, log_scale)
     if not math.isfinite(lo):
-        return note_plot(width, height, title, "nothing to draw yet: press space or n")
-    last = max((int(steps[-1]) for _, steps, _ in series if len(steps)), default=0)
-    x_hi = max(last, 1)
+        return note_plot(width, height, title, note)
+    xs = [np.asarray(curve.x, dtype=np.float64) for curve in curves]
+    x_lo = min((float(x[0]) for x in xs if x.size), default=0.0)
+    x_hi = max((float(x[-1]) for x in xs if x.size), default=1.0)
+    if x_hi <= x_lo:
+        x_hi = x_lo + 1.0
     rows = max(1, height - 3)
     y_ticks = nice_ticks(lo, hi, max(2, rows // 2))
-    if floor is not None:
+    if log_scale:
         y_ticks = [t for t in y_ticks if abs(t - round(t)) < 1e-9] or y_ticks
-    plot = Plot(width, height, (0.0, x_hi, lo, hi), title=title, y_log=floor is not None, y_ticks=y_ticks,
-                x_ticks=[t for t in nice_ticks(0.0, x_hi, max(2, width // 12)) if t == int(t)])
-    if clipped:
-        plot.key = [(f"  (cut at {LINEAR_CLIP:g}× the start; l: log)", "dim")]
-    for (lane, steps, _), y in zip(series, curves):
-        y_drawn = np.minimum(y, hi) if clipped else y
-        plot.line(np.asarray(steps, dtype=np.float64), y_drawn, lane.colour)
-    for (lane, steps, _), y in zip(series, curves):
+    plot = Plot(width, height, (x_lo, x_hi, lo, hi), title=title, y_log=log_scale, y_ticks=y_ticks,
+                x_ticks=[t for t in nice_ticks(x_lo, x_hi, max(2, width // 12)) if t == int(t)])
+    plot.key = list(key) + ([(f"  (cut at {LINEAR_CLIP:g}× the start; l: log)", "dim")] if clipped else [])
+    for curve, x, y in zip(curves, xs, ys):
+        plot.line(x, np.minimum(y, hi) if clipped else y, curve.style)
+    for curve, x, y in zip(curves, xs, ys):
         ok = np.flatnonzero(np.isfinite(y))
-        if ok.size:
-            plot.mark(float(steps[ok[-1]]), float(min(y[ok[-1]], hi)),
-                      DIVERGED_MARK if lane.run.diverged else marker_of(lane.colour), f"bold {lane.colour}")
+        if curve.marker and ok.size:
+            plot.mark(float(x[ok[-1]]), float(min(y[ok[-1]], hi)), curve.marker, f"bold {curve.style}")
     return plot.render()
 
 
+def draw_losses(race, log_scale: bool, width: int, height: int) -> Text:
+    """Every run's loss against its step (log scale: the gap to the best minimum's loss).
+    Runs end in their marker (✗ where they diverged)."""
+    floor = race.optimum_loss() if log_scale else None
+    curves = []
+    with race.lock:
+        for lane in race.lanes:
+            steps, _, loss = lane.history.series(LOSS_POINTS)
+            curves.append(Curve(steps, loss - floor if floor is not None else loss, lane.colour,
+                                DIVERGED_MARK if lane.run.diverged else marker_of(lane.colour)))
+    title = "loss − f* (log scale)" if floor is not None else "loss"
+    return curves_figure(curves, floor is not None, width, height, title)
+
+
 def legend_text(race, width: int, rows: int) -> Text:
-    """One entry per run: marker, whole label, loss (3 significant digits), ✗ diverged; entries flow
-    into columns when they fit, and a label too long for a column wraps instead of being cut."""
+    """One entry per run: marker, whole label, loss (3 significant digits), ✗ diverged. Entries are
+    packed into lines as they fit, two spaces apart, in columns when every line holds the same
+    number of them; a label is never cut (one longer than a line wraps)."""
     entries = []
     with race.lock:
         for lane in race.lanes:
             loss = lane.history.last_loss
             entry = Text.assemble((marker_of(lane.colour) + " ", f"bold {lane.colour}"), lane.label,
-                                  f"  {loss:.3g}" if math.isfinite(loss) else "  nan")
+                                  f" {loss:.3g}" if math.isfinite(loss) else " nan")
             if lane.run.diverged:
                 entry.append(f" {DIVERGED_MARK} diverged", style="bold")
             entries.append(entry)
     column = max((e.cell_len for e in entries), default=1) + 2
-    columns = max(1, min(width // column, -(-len(entries) // max(rows, 1))))
+    per_line = max(1, width // column)
+    if -(-len(entries) // per_line) <= rows:
+        lines = [entries[i:i + per_line] for i in range(0, len(entries), per_line)]
+        pad = column
+    else:                                  # short of rows: pack greedily, entries of any length
+        lines, pad = [[]], 0
+        used = 0
+        for entry in entries:
+            if lines[-1] and used + 2 + entry.cell_len > width:
+                lines.append([])
+                used = 0
+            used += entry.cell_len + (2 if lines[-1] else 0)
+            lines[-1].append(entry)
     text = Text()
-    for start in range(0, len(entries), columns):
-        if start:
+    for number, line in enumerate(lines):
+        if number:
             text.append("\n")
-        for entry in entries[start:start + columns]:
+        for k, entry in enumerate(line):
             text.append_text(entry)
-            text.append(" " * (column - entry.cell_len) if columns > 1 else "")
+            if k < len(line) - 1:
+                text.append(" " * (pad - entry.cell_len) if pad else "  ")
     return text
 
 
