@@ -25,11 +25,11 @@ from .optim.base import probe_after, probe_before
 from .datasets import Dataset
 from .models import Model, backward, evaluate, expand, fill_targets, forward, loss_grad, predict
 from .rng import key_for, normal, permutation, uniform
+from .sharpness import loss_profile, top_eigenvalue
 
 # Random streams (one key each); the same for every run of a scenario.
 SHUFFLE, DROPOUT, INPUT_NOISE, WEIGHT_NOISE, MIX_NORMAL, MIX_UNIFORM, MIX_PAIR, AUGMENT = range(8)
 STREAM_BASE = 0x7A1
-SHARPNESS_STREAM = 0x5A4
 
 # Data augmentations: what each does, and the data sets whose labels it preserves.
 NO_AUGMENT, JITTER, MIRROR, SWAP, ODD_FLIP, ROTATE = range(6)
@@ -75,7 +75,7 @@ class TrainConfig:
     mixup: float = 0.0
     augment: str = "none"
     early_stopping: int = 0        # patience in epochs; 0 = off
-    sharpness: float = 0.0         # radius of the sharpness probe; 0 = off
+    sharpness: float = 0.0         # radius of the loss profile (and measure lambda_max); 0 = off
 
     def reg(self) -> np.ndarray:
         return np.array([self.l2, self.l1, self.dropout, self.input_noise, self.weight_noise,
@@ -401,18 +401,26 @@ class Trainer:
         predict(self.params, self.model.layout, self.running, x, A, D, M, XH, ISTD, out)
         return out[:, 0] if self.model.n_out == 1 else out
 
-    def sharpness(self, radius: float, samples: int = 100) -> float:
-        """Keskar et al. (2017)'s sharpness, probed by random sampling: the largest rise of the
-        training loss over `samples` perturbations within the box |dw_i| <= radius (|w_i| + 1),
-        as a percentage of 1 + the loss. The same perturbation directions for every run of a seed."""
-        base, _ = self.evaluate(self.train_idx)
-        rng = np.random.default_rng([self.seed, SHARPNESS_STREAM])
-        box = radius * (np.abs(self.params) + 1.0)
-        worst = 0.0
-        for _ in range(samples):
-            loss, _ = self.evaluate(self.train_idx, self.params + box * rng.uniform(-1.0, 1.0, self.params.size))
-            worst = max(worst, loss - base) if math.isfinite(loss) else math.inf
-        return 100.0 * worst / (1.0 + base)
+    def train_targets(self) -> np.ndarray:
+        """The training split's targets as the loss sees them: y, P(class 1), or one-hot rows."""
+        y = self.y[self.train_idx]
+        if self.model.n_out == 1:
+            return y[:, None]
+        return np.eye(self.model.n_out)[y.astype(np.int64)]
+
+    def train_loss_grad(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        """(training data loss, its exact gradient) at params, over the whole training split in
+        evaluation mode (running batch-norm statistics, no dropout, no penalty)."""
+        return batch_loss_grad(self.model, params, self.x[self.train_idx], self.train_targets(), train=False,
+                               running=self.running)
+
+    def sharpness(self, radius: float) -> dict:
+        """How sharp the minimum reached is (see core/sharpness.py): the top Hessian eigenvalue of the
+        training loss, and its filter-normalised profile over alpha in [-radius, radius]."""
+        eigenvalue = top_eigenvalue(lambda w: self.train_loss_grad(w)[1], self.params, self.seed)
+        alphas, losses = loss_profile(lambda w: self.evaluate(self.train_idx, w)[0], self.model, self.params,
+                                      self.seed, radius)
+        return {"sharpness": eigenvalue, "loss_profile": {"alpha": alphas, "loss": losses}}
 
     def result(self) -> dict:
         """This run in the spec's JSON layout."""
@@ -431,7 +439,7 @@ class Trainer:
         if self.model.name != "mlp":
             out["params"] = self.params.copy()
         if self.config.sharpness > 0.0:
-            out["sharpness"] = self.sharpness(self.config.sharpness)
+            out.update(self.sharpness(self.config.sharpness))
         return out
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from .. import progress
+from ..core.cnn_train import CnnTrainer
 from ..core.datasets import FORMULAS
+from ..core.image_data import flattened
 from ..core.optim import Optimizer
 from ..core.train import TRAIN_METRIC, VAL_METRIC, Trainer
 from ..output import table
@@ -25,7 +28,13 @@ class TrainSettings:
         """One trainer per optimizer and variant, all on the same data, split, model and init stream."""
         dataset, *splits = self.data.build()
         models = [v.model.build() for v in self.variants]
-        return [Trainer(dataset, splits, model, opt, v.config, seed, v.model.init, label=opt.label + v.suffix)
+        if self.model.name == "cnn":
+            trainer = CnnTrainer
+        else:
+            trainer = Trainer
+            if self.model.image_shape is not None:   # a dense model sees an image as a row of pixels
+                dataset = flattened(dataset)
+        return [trainer(dataset, splits, model, opt, v.config, seed, v.model.init, label=opt.label + v.suffix)
                 for opt in self.optimizers for v, model in zip(self.variants, models)]
 
 
@@ -73,8 +82,12 @@ def results_of(st: TrainSettings, trainers: list[Trainer], include_data: bool = 
 def run(scenario, *, trace: bool = False, include_data: bool = False) -> dict:
     st: TrainSettings = scenario.settings
     trainers = st.make_trainers(scenario.seed)
+    progress.expect(sum(tr.config.epochs for tr in trainers), "epochs")
     for tr in trainers:
-        tr.run()
+        for n in progress.chunks(tr.config.epochs, "epochs", first=1, expected=True):
+            tr.advance(n)       # a chunk at a time: progress, and Ctrl-C between chunks
+            if tr.finished:
+                break
     return results_of(st, trainers, include_data)
 
 
@@ -90,7 +103,7 @@ def summary(result: dict) -> str:
         row.append(f"at epoch {r['diverged_at']}" if r["diverged"] else ("early stop" if r["early_stopped"] else "no"))
         rows.append(row)
     header = ["run", "epochs", "train loss", "val loss", "test loss", f"train {metric}", f"val {metric}",
-              f"test {metric}", "best epoch"] + (["sharpness"] if sharp else []) + ["diverged / stopped"]
+              f"test {metric}", "best epoch"] + (["sharpness (λ_max)"] if sharp else []) + ["diverged / stopped"]
     return table(header, rows)
 
 
