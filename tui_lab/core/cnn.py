@@ -24,7 +24,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from .conv import forward_loop, grad_bias_loop, grad_input_loop, grad_kernel_loop, same_padding
+from .conv import NAMED_KERNELS, forward_loop, grad_bias_loop, grad_input_loop, grad_kernel_loop, same_padding
 from .models import BN_EPS, BN_MOMENTUM, INIT_STREAM, RELU, SIGMOID, TANH, log_sum_exp
 from .optim.base import ParamTensor
 from .rng import uniform
@@ -154,6 +154,26 @@ class CnnModel:
         for n_in, n_out, *_ in self.layout.dense:
             out.append((f"dense {n_in} -> {n_out}", int(n_in * n_out + n_out)))
         return out
+
+
+def sobel_alignment(filters: np.ndarray) -> np.ndarray:
+    """Per filter (its first input channel, 3x3 kernels only): the largest |cosine| between it and the
+    Sobel x / Sobel y edge kernels, 1 for an exact (scaled, possibly negated) Sobel kernel."""
+    sobels = [NAMED_KERNELS[name].ravel() / np.linalg.norm(NAMED_KERNELS[name]) for name in ("sobel_x", "sobel_y")]
+    flat = filters[:, 0].reshape(filters.shape[0], -1)
+    flat = flat / np.maximum(np.linalg.norm(flat, axis=1, keepdims=True), 1e-300)
+    return np.max([np.abs(flat @ s) for s in sobels], axis=0)
+
+
+def neighbour_correlation(filters: np.ndarray) -> np.ndarray:
+    """Per filter (first input channel): the mean product of horizontally and vertically adjacent weights
+    over their mean square, after removing the filter's mean. Near 0 for random weights, positive for
+    smooth strokes and edges, negative for checkerboards."""
+    k = filters[:, 0] - filters[:, 0].mean(axis=(1, 2), keepdims=True)
+    h, w = k.shape[1:]
+    pairs = (k[:, :, 1:] * k[:, :, :-1]).sum(axis=(1, 2)) + (k[:, 1:, :] * k[:, :-1, :]).sum(axis=(1, 2))
+    n_pairs = h * (w - 1) + w * (h - 1)
+    return (pairs / n_pairs) / np.maximum((k * k).sum(axis=(1, 2)) / (h * w), 1e-300)
 
 
 def workspace(model: CnnModel, rows: int) -> tuple[np.ndarray, ...]:
@@ -458,4 +478,5 @@ def batch_loss_grad(model: CnnModel, params: np.ndarray, x: np.ndarray, targets:
     return loss / rows, g
 
 
-__all__ = ["CnnModel", "POOLS", "backward", "batch_loss_grad", "evaluate", "forward", "workspace"]
+__all__ = ["CnnModel", "POOLS", "backward", "batch_loss_grad", "evaluate", "forward", "neighbour_correlation",
+           "sobel_alignment", "workspace"]

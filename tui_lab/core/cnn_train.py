@@ -303,6 +303,7 @@ class CnnTrainer(Trainer):
     def result(self) -> dict:
         out = super().result()
         out.pop("params", None)
+        out["first_layer_filters"] = self.first_filters()
         return out
 
 
