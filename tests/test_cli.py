@@ -43,7 +43,7 @@ BAD_CASES = [   # (what is changed, the key path the message must name, a phrase
     ('name = "quadratic"', 'name = "rosenbrok"', "surface.name", 'did you mean "rosenbrock"'),
     ('name = "sgd"', 'name = "adamm"', "optimizers[0].name", 'did you mean "adam"'),
     ("steps = 20", "stepz = 20", "run.stepz", 'unknown key (did you mean "steps"?)'),
-    ("steps = 20", "steps = -5", "run.steps", "expected an integer in [1, 10000000], got -5"),
+    ("steps = 20", "steps = -5", "run.steps", "expected an integer in [1, 1000000], got -5"),
     ("steps = 20", "steps = 2.5", "run.steps", "expected an integer"),
     ('kind = "surface"', 'kind = "surfce"', "kind", 'did you mean "surface"'),
     ('title = "A small race"\n', "", "title", "expected a string, got nothing"),

@@ -1,23 +1,37 @@
 """Writing results: JSON (strict: non-finite numbers become null), CSV files and text tables.
-Files are written whole or not at all (temporary file, then rename)."""
+Files are written whole or not at all (temporary file, then rename), by the rules of write_files."""
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import math
 import os
-import tempfile
+import secrets
+import stat
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .scenario.fields import one_line
+
 
 def plain(value: Any) -> Any:
     """NumPy arrays and scalars -> lists and Python numbers; inf/nan -> None."""
     if isinstance(value, np.ndarray):
+        if value.dtype.kind in "iub":            # whole arrays at C speed: long runs have millions of values
+            return value.tolist()
+        if value.dtype.kind == "f":
+            bad = ~np.isfinite(value)
+            if bad.any():
+                value = value.astype(object)
+                value[bad] = None
+            return value.tolist()
         return plain(value.tolist())
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
@@ -37,16 +51,174 @@ def to_json(result: dict) -> str:
     return json.dumps(plain(result), allow_nan=False)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
+# -- writing files ---------------------------------------------------------------------------------
+# The rules, the same for `tui-lab run` and the app's save and export:
+# - a regular file is written whole or not at all: a temporary file beside it, then a rename;
+# - a symlink is followed (its target is written, the link stays); a FIFO or a device is written directly;
+# - an existing file keeps its mode; a new file gets the mode the umask gives (as any program's would);
+# - the scenario being run is never written over; a folder's existing files are replaced only when forced;
+# - every output is checked before any is written, so an error leaves nothing behind;
+# - errors name the path the user gave, never a temporary file.
+
+_pending: set[str] = set()      # temporary files being written, removed if the process is interrupted
+_pending_lock = threading.Lock()
+
+
+class OutputError(OSError):
+    """An output that cannot be written (bad input, exit 2). str() names the user's path."""
+
+    def __init__(self, path: str | Path, reason: str):
+        super().__init__(reason)
+        self.filename = str(path)
+        self.strerror = reason
+
+    def __str__(self) -> str:
+        return one_line(f"{self.filename}: {self.strerror}")
+
+
+@dataclass
+class Target:
+    """One output file: the path as given, the file actually written, and how."""
+    given: str
+    real: Path
+    direct: bool            # a FIFO or a device: written in place
+    mode: int | None        # the existing file's mode to keep, None for a new file
+
+
+def resolve_target(path: str | Path, protect: tuple[str | Path, ...] = ()) -> Target:
+    """Check that `path` can be written, without writing anything; OutputError if not."""
+    given = str(path)
+    real = Path(os.path.realpath(path))
     try:
+        info = real.stat()
+    except FileNotFoundError:
+        info = None
+    except OSError as err:
+        raise OutputError(given, err.strerror or str(err)) from None
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            raise OutputError(given, "is a folder; give a file name")
+        if any(_same_file(real, other) for other in protect):
+            raise OutputError(given, "is the scenario being run; it is never written over")
+        if not stat.S_ISREG(info.st_mode):
+            if stat.S_ISSOCK(info.st_mode) or not os.access(real, os.W_OK):
+                raise OutputError(given, "cannot be written (permission denied)" if not stat.S_ISSOCK(info.st_mode)
+                                  else "is a socket")
+            return Target(given, real, True, None)
+        if not os.access(real, os.W_OK):
+            raise OutputError(given, "permission denied")
+    folder = real.parent
+    if not folder.is_dir():
+        raise OutputError(given, f"no such folder {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(given, f"permission denied (cannot write in {folder})")
+    return Target(given, real, False, None if info is None else stat.S_IMODE(info.st_mode))
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_folder(folder: str | Path, names: list[str], *, force: bool = False, protect: tuple[str | Path, ...] = (),
+                 hint: str = "choose an empty folder") -> list[Target]:
+    """The files `names` inside `folder` (which may not exist yet), checked as resolve_target does.
+    Existing files there are replaced only with force (`hint` says how to give it)."""
+    given = str(folder)
+    path = Path(folder)
+    if path.exists() and not path.is_dir():
+        raise OutputError(given, "is not a folder")
+    if path.is_dir():
+        taken = [name for name in names if (path / name).exists() or (path / name).is_symlink()]
+        if taken and not force:
+            raise OutputError(given, f"already holds {', '.join(taken)}; {hint}")
+        return [resolve_target(path / name, protect) for name in names]
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(given, f"cannot make the folder (cannot write in {parent})")
+    return [Target(str(path / name), Path(os.path.realpath(path)) / name, False, None) for name in names]
+
+
+def write_files(files: list[tuple[Target, str]]) -> None:
+    """Write checked targets all or nothing: every regular file goes to a temporary file first, and
+    only when all are written are they renamed into place (FIFOs and devices are written last)."""
+    staged: list[tuple[str, Target]] = []
+    current = files[0][0] if files else None      # the output being written, for the error message
+    try:
+        for target, text in files:
+            current = target
+            if not target.direct:
+                target.real.parent.mkdir(parents=True, exist_ok=True)
+                staged.append((_stage(target, text), target))
+        for tmp, target in staged:
+            current = target
+            os.replace(tmp, target.real)
+            _forget(tmp)
+        staged = []
+        for target, text in files:
+            if target.direct:
+                current = target
+                with open(target.real, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+    except OSError as err:
+        raise OutputError(current.given, err.strerror or str(err)) from None
+    finally:
+        for tmp, _ in staged:
+            _remove(tmp)
+
+
+def write_atomic(path: str | Path, text: str, *, protect: tuple[str | Path, ...] = ()) -> None:
+    """Write one file by the rules above (the app's save and export, bench --json)."""
+    write_files([(resolve_target(path, protect), text)])
+
+
+def _stage(target: Target, text: str) -> str:
+    """A temporary file beside the target holding text, with the mode the target will have."""
+    for _ in range(100):
+        tmp = str(target.real.parent / f".{target.real.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)    # the umask applies
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise OSError(errno.EEXIST, "cannot make a temporary file", str(target.real))
+    with _pending_lock:
+        _pending.add(tmp)
+    try:
+        if target.mode is not None:
+            os.fchmod(fd, target.mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        _remove(tmp)
         raise
+    return tmp
+
+
+def _forget(tmp: str) -> None:
+    with _pending_lock:
+        _pending.discard(tmp)
+
+
+def _remove(tmp: str) -> None:
+    _forget(tmp)
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def remove_pending() -> None:
+    """Delete the temporary files of writes still under way (on Ctrl-C, before the process exits)."""
+    with _pending_lock:
+        left = list(_pending)
+    for tmp in left:
+        _remove(tmp)
 
 
 def csv_text(rows: list[list]) -> str:

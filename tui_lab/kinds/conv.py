@@ -45,6 +45,7 @@ from ..scenario.fields import ScenarioError, Section, describe, is_number
 
 MAX_SIDE = 4096            # any one axis
 MAX_ELEMENTS = 4_000_000   # input, kernel or output entries
+MAX_PRODUCTS = 4_000_000_000   # multiplications of one forward pass
 MAX_TRACE_TERMS = 200_000  # --trace is for small problems
 INPUT_RANGE = (0, 5)       # input_shape: seeded integers in [0, 5]
 KERNEL_RANGE = (-2, 2)     # kernel_shape and grad_output = "random": seeded integers in [-2, 2]
@@ -238,8 +239,12 @@ def parse(top: Section, seed: int) -> ConvSettings:
         raise sec.fail_at(key, problem)
     o_n, oh, ow = conv.out_shape
     work = o_n * oh * ow * c_n * kh * kw
-    if o_n * oh * ow > MAX_ELEMENTS or work > 4_000_000_000:
-        raise sec.fail_at(key, f"the output would need {work} products; at most 4e9")
+    if o_n * oh * ow > MAX_ELEMENTS:     # a large output comes from the padding when there is any
+        raise sec.fail_at("padding" if any(padding) else input_key,
+                          f"the output would have {o_n} x {oh} x {ow} = {o_n * oh * ow:,} entries; "
+                          f"at most {MAX_ELEMENTS:,}")
+    if work > MAX_PRODUCTS:
+        raise sec.fail_at(key, f"the output would need {work:,} products; at most {MAX_PRODUCTS:,}")
     layout = Layout(one_d, input_channels, kernel_channels)
 
     grad_output: str | np.ndarray = "ones"

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import progress
 from ..core.optim import Optimizer
 from ..core.surface_run import SurfaceRun
 from ..core.surfaces import LINREG_DATA_DEFAULTS, SURFACES, Surface
+from ..limits import MAX_NOISE, MAX_PENALTY, MAX_POINTS, MAX_STEPS
 from ..output import table
 from ..scenario.fields import Section
 from ..scenario.optimizers import parse_optimizers
-
-MAX_STEPS = 10_000_000
 
 
 @dataclass
@@ -41,8 +41,8 @@ def parse(top: Section, seed: int) -> SurfaceSettings:
 
     data = top.section("data")
     if spec.data_driven:
-        n = data.integer("n", LINREG_DATA_DEFAULTS["n"], low=2, high=100_000)
-        noise = data.number("noise", LINREG_DATA_DEFAULTS["noise"], low=0)
+        n = data.integer("n", LINREG_DATA_DEFAULTS["n"], low=2, high=MAX_POINTS)
+        noise = data.number("noise", LINREG_DATA_DEFAULTS["noise"], low=0, high=MAX_NOISE)
     elif data.data:
         raise top.fail_at("data", f"only the data-driven surface linreg takes a [data] table, not {name}")
     else:
@@ -51,10 +51,10 @@ def parse(top: Section, seed: int) -> SurfaceSettings:
 
     run = top.section("run")
     steps = run.integer("steps", 200, low=1, high=MAX_STEPS)
-    l2 = run.number("l2", 0.0, low=0)
-    l1 = run.number("l1", 0.0, low=0)
-    grad_noise = run.number("grad_noise", 0.0, low=0)
-    batch_size = run.integer("batch_size", 0, low=0)
+    l2 = run.number("l2", 0.0, low=0, high=MAX_PENALTY)
+    l1 = run.number("l1", 0.0, low=0, high=MAX_PENALTY)
+    grad_noise = run.number("grad_noise", 0.0, low=0, high=MAX_NOISE)
+    batch_size = run.integer("batch_size", 0, low=0, high=MAX_POINTS)
     if batch_size and not spec.data_driven:
         raise run.fail_at("batch_size", f"only the data-driven surface linreg has batches; {name} is a formula")
     if spec.data_driven and batch_size > n:
@@ -73,8 +73,10 @@ def run(scenario, *, trace: bool = False, include_data: bool = False) -> dict:
     if include_data and s.spec.data_driven:
         out_surface["data"] = {"x": s.data_x, "y": s.data_y}
     runs = []
-    for r in st.make_runs(scenario.seed):
-        trajectory, loss = r.advance(st.steps)
+    made = st.make_runs(scenario.seed)
+    progress.expect(len(made) * st.steps, "steps")
+    for r in made:
+        trajectory, loss = advance_in_chunks(r, st.steps)
         runs.append({
             "label": r.optimizer.label, "optimizer": r.optimizer.name, "hyperparams": r.optimizer.hyperparams,
             "trajectory": trajectory, "loss": loss, "final_loss": float(loss[-1]),
@@ -83,6 +85,18 @@ def run(scenario, *, trace: bool = False, include_data: bool = False) -> dict:
     return {"surface": out_surface, "run": {"steps": st.steps, "l1": st.l1, "l2": st.l2,
                                             "grad_noise": st.grad_noise, "batch_size": st.batch_size},
             "runs": runs}
+
+
+def advance_in_chunks(r: SurfaceRun, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """r.advance(steps), a chunk at a time (progress, and Ctrl-C between chunks), joined."""
+    parts = []
+    for n in progress.chunks(steps, "steps", first=1000, expected=True):
+        parts.append(r.advance(n))
+        if r.diverged:
+            break
+    trajectory = np.concatenate([parts[0][0]] + [p[0][1:] for p in parts[1:]])
+    loss = np.concatenate([parts[0][1]] + [p[1][1:] for p in parts[1:]])
+    return trajectory, loss
 
 
 def summary(result: dict) -> str:

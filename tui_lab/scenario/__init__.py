@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .fields import REQUIRED, ScenarioError, Section, suggest
+from ..limits import MAX_LESSON_STEPS, MAX_LESSONS, check_lessons, check_memory
+from .fields import REQUIRED, ScenarioError, Section, describe, show_key, suggest
 from .shipped import shipped_names, shipped_path
 
 
@@ -33,11 +36,25 @@ class Scenario:
         return Path(self.source).stem if self.source != "<dict>" else "scenario"
 
 
+MAX_FILE_BYTES = 1_000_000     # a scenario file is read up to this size (the shipped ones are a few kB)
+MAX_DEPTH = 16                 # tables and arrays nested deeper than this are refused
+MAX_KEY_PARTS = 16             # a dotted key (a.b.c = ...) with more parts than this is refused
+MAX_INTEGER = 2**63 - 1        # TOML integers are 64-bit
+_DOTTED_KEY = re.compile(     # possessive, from the start of a word: linear time on any text
+    r"(?<![A-Za-z0-9_-])(?:(?:[A-Za-z0-9_-]++|\"[^\"\n]*+\"|'[^'\n]*+')[ \t]*+\.[ \t]*+){%d,}" % MAX_KEY_PARTS)
+
+
 def read_source(source: str | Path | dict) -> tuple[dict, str]:
     """(parsed TOML, label) for a path, a shipped name or an already-parsed dict."""
     if isinstance(source, dict):
+        check_tree(source, "<dict>")
         return source, "<dict>"
+    if not isinstance(source, (str, Path)):
+        raise ScenarioError(f"a scenario is a path, a shipped name or a parsed dict, not {type(source).__name__}")
     text = str(source)
+    if "\0" in text or ("\n" in text and not Path(text).exists()):
+        raise ScenarioError("a scenario is a path, a shipped name or a parsed dict, not TOML text "
+                            "(parse it first: tomllib.loads(text))")
     path = Path(text)
     if not path.exists() and not text.endswith(".toml") and "/" not in text:
         if text in shipped_names():
@@ -45,21 +62,88 @@ def read_source(source: str | Path | dict) -> tuple[dict, str]:
         else:
             raise ScenarioError(f"{text}: no such file or shipped scenario{suggest(text, shipped_names())}"
                                 " (see `tui-lab list`)")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{text}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"{text}: cannot read: {err}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{text}: invalid TOML: {err}") from None
+    data = parse_toml(read_text(path, text), text)
+    check_tree(data, text)
     return data, text
+
+
+def read_text(path: Path, label: str) -> str:
+    """The file's text: a regular file of at most MAX_FILE_BYTES, UTF-8 (a byte-order mark is fine).
+    Anything else (a FIFO, a device, a folder) is refused without reading, so nothing can block."""
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise ScenarioError(f"{label}: is a folder, not a scenario file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError(f"{label}: not a regular file (a scenario is a .toml file)")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise ScenarioError(f"{label}: no such file") from None
+    except OSError as err:
+        raise ScenarioError(f"{label}: cannot read: {err.strerror or err}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{label}: larger than {MAX_FILE_BYTES:,} bytes; a scenario file is a short text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"{label}: not UTF-8 text (byte {err.start})") from None
+
+
+def parse_toml(text: str, label: str) -> dict:
+    """tomllib.loads with every failure as bad input, and no input that makes it slow or huge."""
+    if match := _DOTTED_KEY.search(text):
+        line = text.count("\n", 0, match.start()) + 1
+        raise ScenarioError(f"{label}: line {line}: a dotted key of more than {MAX_KEY_PARTS} parts")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{label}: invalid TOML: {err}") from None
+    except RecursionError:
+        raise ScenarioError(f"{label}: invalid TOML: arrays or tables nested too deeply") from None
+    except ValueError as err:       # e.g. an integer of more than 4300 digits (its advice is for programmers)
+        raise ScenarioError(f"{label}: invalid TOML: {str(err).split(':')[0]}") from None
+    except MemoryError:
+        raise ScenarioError(f"{label}: invalid TOML: too large to read") from None
+
+
+def check_tree(data: dict, label: str) -> None:
+    """Refuse what no reader would: nesting deeper than MAX_DEPTH, a table that contains itself,
+    keys that are not strings, integers beyond 64 bits. Iterative, so no input can exhaust the stack."""
+    stack: list[tuple[object, str, int]] = [(data, "", 0)]
+    open_ids: set[int] = set()
+    while stack:
+        value, where, depth = stack.pop()
+        if value is _LEAVE:
+            open_ids.discard(depth)
+            continue
+        if isinstance(value, (dict, list, tuple)):
+            if id(value) in open_ids:
+                raise ScenarioError(f"{label}: {where or 'scenario'}: a table or array that contains itself")
+            if depth > MAX_DEPTH:
+                raise ScenarioError(f"{label}: {where}: nested more than {MAX_DEPTH} levels deep")
+            open_ids.add(id(value))
+            stack.append((_LEAVE, where, id(value)))
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(value, dict) and not isinstance(key, str):
+                    raise ScenarioError(f"{label}: {where or 'scenario'}: keys are strings, got {describe(key)}")
+                child = f"{where}[{key}]" if not isinstance(value, dict) else (
+                    f"{where}.{show_key(key)}" if where else show_key(key))
+                stack.append((item, child, depth + 1))
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+            raise ScenarioError(f"{label}: {where}: expected an integer of at most 64 bits, got {describe(value)}")
+
+
+_LEAVE = object()     # check_tree's marker: the container above it is finished
 
 
 def load_scenario(source: str | Path | dict) -> Scenario:
     """Read and validate a scenario; bad input raises ScenarioError with a one-line message."""
     from ..kinds import KINDS
 
+    if isinstance(source, Scenario):       # already loaded (and validated)
+        return source
     data, label = read_source(source)
     top = Section(data, label)
     title = top.string("title")
@@ -67,11 +151,13 @@ def load_scenario(source: str | Path | dict) -> Scenario:
     kind = top.choice("kind", list(KINDS))
     seed = top.integer("seed", 0, low=0, high=2**63 - 1)
     lessons = []
-    for sec in top.sections("lesson"):
-        lessons.append(Lesson(sec.string("text"), sec.integer("steps", 0, low=0)))
+    for sec in top.sections("lesson", most=MAX_LESSONS):
+        lessons.append(Lesson(sec.string("text"), sec.integer("steps", 0, low=0, high=MAX_LESSON_STEPS)))
         sec.done()
     settings = KINDS[kind].parse(top, seed)
     top.done()
+    check_lessons(top, kind, settings, [lesson.steps for lesson in lessons])
+    check_memory(top, kind, settings)
     return Scenario(title, kind, settings, description, seed, lessons, label, data)
 
 

@@ -1,10 +1,11 @@
 """The [data] and [model] tables (shared by the train and validate kinds), and train's [train] / [regularize].
 
     [data]   name, n, noise, split = [train, validation, test], classes (spirals, blobs)
-    [model]  name = linear | poly | logistic | mlp, hidden, activation, degree, init
-    [train]  epochs, batch_size, drop_last, sharpness (radius of the sharpness probe; 0 = off)
+    [model]  name = linear | poly | logistic | mlp | cnn, hidden, activation, degree, init;
+             cnn (image sets): conv (channels per layer), kernel, pool
+    [train]  epochs, batch_size, drop_last, sharpness (after training: λ_max and the loss profile over α in [-r, r]; 0 = off)
     [regularize]  l2, l1, dropout, batchnorm, input_noise, weight_noise, label_smoothing, mixup, augment,
-             early_stopping
+             early_stopping; cnn: cutout, cutmix, augment = shift | flip
 In the train kind, batch_size, the [regularize] keys and model.init / model.degree may list values,
 one run each (see parse_train).
 Keys that belong to another model (e.g. `degree` beside name = "mlp", as in the spec's example)
@@ -17,16 +18,21 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..core.cnn import MAX_CHANNELS, MAX_CONV_LAYERS, MAX_KERNEL, POOLS, CnnModel
+from ..core.cnn_train import IMAGE_AUGMENTS, ImageTrainConfig
 from ..core.datasets import (CLASSIFICATION, DATASETS, MAX_CLASSES, MULTICLASS, REGRESSION, Dataset, make_dataset,
                              n_classes_of, split_indices, split_sizes)
 from ..core.models import ACTIVATIONS, INITS, MODELS, Model
 from ..core.train import AUGMENTS, TrainConfig, augment_code
+from ..core.image_data import IMAGE_SHAPES, IMAGE_SIZES
+from ..limits import MAX_EPOCHS, MAX_LIST, MAX_MIXUP, MAX_NOISE, MAX_PENALTY, MAX_POINTS
 from .fields import Section
 
-MAX_POINTS = 100_000
 MAX_DEGREE = 30
 MAX_WIDTH = 1024
 MAX_LAYERS = 8
+MAX_CUTOUT = 64         # side of a Cutout square, pixels
+MAX_MIX_ALPHA = 100.0   # CutMix's Beta(alpha, alpha)
 
 
 @dataclass
@@ -72,12 +78,20 @@ class ModelSettings:
     degree: int = 3
     init: str = "xavier"
     batchnorm: bool = False         # set from [regularize] by the train kind
+    layernorm: bool = False         # set from [regularize] by the train kind (mlp)
     listed: dict = field(default_factory=dict)   # train: keys given a list of values (one run each), e.g. init
+    conv: tuple[int, ...] = (8, 16)     # cnn: channels of each conv layer
+    kernel: int = 3                     # cnn: kernel side
+    pool: str = "max"                   # cnn: max | avg | none
+    image_shape: tuple[int, int, int] | None = None   # image sets: (C, H, W)
 
-    def build(self) -> Model:
+    def build(self) -> Model | CnnModel:
+        if self.name == "cnn":
+            return CnnModel(self.image_shape, self.n_classes, conv=self.conv, kernel=self.kernel, pool=self.pool,
+                            hidden=self.hidden, activation=self.activation, batchnorm=self.batchnorm)
         return Model(self.name, self.features, self.n_classes, hidden=self.hidden if self.name == "mlp" else (),
                      activation=self.activation, degree=self.degree if self.name == "poly" else 1,
-                     batchnorm=self.batchnorm and self.name == "mlp")
+                     batchnorm=self.batchnorm and self.name == "mlp", layernorm=self.layernorm and self.name == "mlp")
 
     def with_degree(self, degree: int) -> "ModelSettings":
         """The same model with another polynomial degree (capacity sweeps)."""
@@ -85,8 +99,10 @@ class ModelSettings:
 
     def to_dict(self) -> dict:
         out: dict = {"name": self.name, "init": self.init}
-        if self.name == "mlp":
+        if self.name in ("mlp", "cnn"):
             out.update(hidden=list(self.hidden), activation=self.activation)
+        if self.name == "cnn":
+            out.update(conv=list(self.conv), kernel=self.kernel, pool=self.pool)
         if self.name == "poly":
             out["degree"] = self.degree
         return out
@@ -98,6 +114,8 @@ def _sweepable(sec: Section, key: str, read) -> list:
     value = sec.data.get(key)
     if isinstance(value, list) and value:
         sec.raw(key)
+        if len(value) > MAX_LIST:
+            raise sec.fail(key, f"one value or a list of at most {MAX_LIST} (one run each)", value)
         return [read(Section({f"{key}[{i}]": v}, sec.where, sec.path), f"{key}[{i}]") for i, v in enumerate(value)]
     return [read(sec, key)]
 
@@ -105,8 +123,12 @@ def _sweepable(sec: Section, key: str, read) -> list:
 def parse_data(top: Section, seed: int) -> DataSettings:
     sec = top.section("data", required=True)
     name = sec.choice("name", DATASETS, what="a data set name, one of")
-    n = sec.integer("n", 200, low=10, high=MAX_POINTS)
-    noise = sec.number("noise", 0.1, low=0)
+    if name in IMAGE_SIZES:     # a shipped image set: all its images and no added noise unless asked
+        n = sec.integer("n", IMAGE_SIZES[name], low=10, high=IMAGE_SIZES[name])
+        noise = sec.number("noise", 0.0, low=0, high=1.0)
+    else:
+        n = sec.integer("n", 200, low=10, high=MAX_POINTS)
+        noise = sec.number("noise", 0.1, low=0, high=MAX_NOISE)
     split = sec.numbers("split", [0.6, 0.2, 0.2], length=3, check=lambda f: 0.0 <= f <= 1.0,
                         expected="[train, validation, test], three fractions in [0, 1] that sum to 1")
     if abs(sum(split) - 1.0) > 1e-9:
@@ -127,7 +149,7 @@ def parse_data(top: Section, seed: int) -> DataSettings:
 
 def parse_model(top: Section, data: DataSettings) -> ModelSettings:
     sec = top.section("model", required=True)
-    name = sec.choice("name", MODELS, what="a model name, one of")
+    name = sec.choice("name", MODELS + ("cnn",), what="a model name, one of")
     hidden = sec.raw("hidden", [16])
     if (not isinstance(hidden, list) or len(hidden) > MAX_LAYERS
             or not all(isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= MAX_WIDTH for h in hidden)):
@@ -135,7 +157,24 @@ def parse_model(top: Section, data: DataSettings) -> ModelSettings:
     activation = sec.choice("activation", ACTIVATIONS, "tanh")
     degrees = _sweepable(sec, "degree", lambda s, k: s.integer(k, 3, low=1, high=MAX_DEGREE))
     inits = _sweepable(sec, "init", lambda s, k: s.choice(k, INITS, "xavier"))
+    image_shape = IMAGE_SHAPES.get(data.name)
+    cnn = {}
+    if name == "cnn":
+        conv = sec.raw("conv", [8, 16])
+        if (not isinstance(conv, list) or not 1 <= len(conv) <= MAX_CONV_LAYERS
+                or not all(isinstance(c, int) and not isinstance(c, bool) and 1 <= c <= MAX_CHANNELS for c in conv)):
+            raise sec.fail("conv", f"a list of 1 to {MAX_CONV_LAYERS} channel counts, integers in [1, {MAX_CHANNELS}]",
+                           conv)
+        cnn = {"conv": tuple(conv), "kernel": sec.integer("kernel", 3, low=1, high=MAX_KERNEL),
+               "pool": sec.choice("pool", POOLS, "max")}
     sec.done()
+    if name == "cnn":
+        if image_shape is None:
+            raise sec.fail_at("name", f"cnn convolves images but data set {data.name} is not an image set "
+                                      f"(use {', '.join(IMAGE_SHAPES)})")
+        problem = CnnModel(image_shape, data.n_classes, hidden=tuple(hidden), **cnn).problem()
+        if problem:
+            raise sec.fail_at("conv", problem)
     if len(degrees) > 1 and name != "poly":
         raise sec.fail_at("degree", f"a list of degrees compares poly models; model {name} has no degree")
     if name in ("linear", "poly") and not data.is_regression:
@@ -145,8 +184,9 @@ def parse_model(top: Section, data: DataSettings) -> ModelSettings:
         raise sec.fail_at("name", f"logistic is a classifier but data set {data.name} is regression "
                                   "(use linear, poly or mlp)")
     listed = {key: values for key, values in (("degree", degrees), ("init", inits)) if len(values) > 1}
-    return ModelSettings(name, 1 if data.is_regression else 2, data.n_classes, tuple(hidden), activation, degrees[0],
-                         inits[0], listed=listed)
+    features = int(np.prod(image_shape)) if image_shape else (1 if data.is_regression else 2)
+    return ModelSettings(name, features, data.n_classes, tuple(hidden), activation, degrees[0],
+                         inits[0], listed=listed, image_shape=image_shape, **cnn)
 
 
 # -- [train] and [regularize] (the train kind) -------------------------------------------------
@@ -167,7 +207,9 @@ def batch_label(size: int) -> str:
     return "full" if size == 0 else str(size)
 
 
-MODEL_KEYS = ("degree", "init", "batchnorm")
+MODEL_KEYS = ("degree", "init", "batchnorm", "layernorm")
+AMOUNT_BOUNDS = {"l2": MAX_PENALTY, "l1": MAX_PENALTY, "input_noise": MAX_NOISE, "weight_noise": MAX_NOISE,
+                 "mixup": MAX_MIXUP}
 
 
 def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> list[Variant]:
@@ -178,7 +220,7 @@ def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> list[
     lists must be equally long), everything else equal. Without lists there is one variant."""
     n_train = data.sizes[0]
     sec = top.section("train")
-    epochs = sec.integer("epochs", 100, low=1, high=1_000_000)
+    epochs = sec.integer("epochs", 100, low=1, high=MAX_EPOCHS)
     values: dict[str, list] = {"batch_size": _sweepable(sec, "batch_size",
                                                          lambda s, k: s.integer(k, 0, low=0, high=n_train))}
     drop_last = sec.boolean("drop_last", False)
@@ -186,15 +228,21 @@ def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> list[
     sec.done()
 
     reg = top.section("regularize")
-    mlp, classifier = model.name == "mlp", not data.is_regression
+    mlp, classifier = model.name in ("mlp", "cnn"), not data.is_regression
+    cnn = model.name == "cnn"
 
     def rate(s, k):
         return s.number(k, 0.0, low=0.0, high=1.0, high_open=True)
 
     def amount(s, k):
-        return s.number(k, 0.0, low=0)
+        return s.number(k, 0.0, low=0, high=AMOUNT_BOUNDS[k.split("[")[0]])
 
     def augment(s, k):
+        if model.image_shape is not None:    # image sets: image transforms, applied by the cnn
+            name = s.choice(k, list(IMAGE_AUGMENTS), "none")
+            if name != "none" and not cnn:
+                raise s.fail_at(k, f"image transforms apply to model cnn; model {model.name} sees flat features")
+            return name
         name = s.choice(k, list(AUGMENTS), "none")
         try:
             augment_code(name, data.name)
@@ -203,15 +251,21 @@ def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> list[
         return name
 
     def patience(s, k):
-        return s.integer(k, 0, low=0, high=1_000_000)
+        return s.integer(k, 0, low=0, high=MAX_EPOCHS)
 
     for key, read, applies, why in (
             ("l2", amount, True, ""), ("l1", amount, True, ""),
             ("dropout", rate, mlp, "dropout acts on the hidden layers of an mlp"),
             ("batchnorm", lambda s, k: s.boolean(k, False), mlp, "batch norm acts on the hidden layers of an mlp"),
+            ("layernorm", lambda s, k: s.boolean(k, False), model.name == "mlp",
+             "layer norm acts on the hidden layers of an mlp"),
             ("input_noise", amount, True, ""), ("weight_noise", amount, True, ""),
             ("label_smoothing", rate, classifier, "label smoothing needs a classification data set"),
-            ("mixup", amount, True, ""), ("augment", augment, True, ""), ("early_stopping", patience, True, "")):
+            ("mixup", amount, True, ""), ("augment", augment, True, ""), ("early_stopping", patience, True, ""),
+            ("cutout", lambda s, k: s.integer(k, 0, low=0, high=MAX_CUTOUT), cnn,
+             "Cutout cuts squares out of images seen by a cnn"),
+            ("cutmix", lambda s, k: s.number(k, 0.0, low=0, high=MAX_MIX_ALPHA), cnn,
+             "CutMix pastes patches between images seen by a cnn")):
         values[key] = _sweepable(reg, key, read)
         if not applies and any(values[key]):
             raise reg.fail_at(key, f"{why}; model {model.name} on {data.name} has none")
@@ -224,20 +278,29 @@ def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> list[
     values.update({"degree": [model.degree], "init": [model.init], **model.listed})
 
     listed = [key for key, v in values.items() if len(v) > 1]
-    runs = max((len(values[key]) for key in listed), default=1)
+    longest = max(listed, key=lambda key: len(values[key]), default=None)
+    runs = len(values[longest]) if longest else 1
+
+    def table_of(key: str) -> str:
+        return "model" if key in MODEL_KEYS[:2] else ("train" if key == "batch_size" else "regularize")
     for key in listed:
         if len(values[key]) != runs:
-            where = "model" if key in MODEL_KEYS[:2] else ("train" if key == "batch_size" else "regularize")
-            raise top.fail_at(f"{where}.{key}", f"lists {len(values[key])} values but {listed[0]} lists {runs}; "
-                                                "listed keys give run i its i-th value, so their lengths must agree")
+            raise top.fail_at(f"{table_of(key)}.{key}",
+                              f"lists {len(values[key])} values but {table_of(longest)}.{longest} lists {runs}; "
+                              "listed keys give run i its i-th value, so their lengths must agree")
     variants = []
     for i in range(runs):
         chosen = {key: v[i] if len(v) > 1 else v[0] for key, v in values.items()}
+        if chosen["batchnorm"] and chosen["layernorm"]:
+            raise reg.fail_at("layernorm", "a run normalizes its hidden layers one way: batchnorm or layernorm, "
+                                           "not both")
         # With several listed keys, a label names only what this run turns on (or "baseline").
         shown = [f"{key}={batch_label(chosen[key]) if key == 'batch_size' else _plain(chosen[key])}"
                  for key in listed if len(listed) == 1 or chosen[key] not in (0, False, "none")] or ["baseline"] * bool(listed)
-        config = TrainConfig(epochs=epochs, drop_last=drop_last, sharpness=sharpness,
-                             **{k: v for k, v in chosen.items() if k not in MODEL_KEYS})
+        if not cnn:
+            chosen = {k: v for k, v in chosen.items() if k not in ("cutout", "cutmix")}
+        config = (ImageTrainConfig if cnn else TrainConfig)(epochs=epochs, drop_last=drop_last, sharpness=sharpness,
+                                                            **{k: v for k, v in chosen.items() if k not in MODEL_KEYS})
         variants.append(Variant("".join(" " + text for text in shown), config,
                                 replace(model, **{k: chosen[k] for k in MODEL_KEYS}, listed={})))
     return variants

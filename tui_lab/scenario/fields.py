@@ -14,12 +14,36 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..limits import MAX_LIST
+
 _MISSING = object()
 REQUIRED = _MISSING   # pass as a default to make a key required
 
 
+MAX_MESSAGE = 200       # characters of an error message; echoed values are cut well before this
+MAX_ECHO = 40           # characters of a user's value (or key) quoted in a message
+
+
 class ScenarioError(ValueError):
-    """Bad input. `str()` is the one-line message: `file: key.path: expected ..., got ...`."""
+    """Bad input. `str()` is the one-line message: `file: key.path: expected ..., got ...`.
+    Whatever went into it, the message is one line of at most MAX_MESSAGE characters."""
+
+    def __init__(self, message: str):
+        super().__init__(one_line(message))
+
+
+def one_line(text: str, most: int = MAX_MESSAGE) -> str:
+    """text with line breaks and other control characters escaped, cut to `most` characters."""
+    text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(text))
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
+def show_key(key: Any) -> str:
+    """A key as a message names it: as written when short and plain, else quoted and cut."""
+    key = str(key)
+    if len(key) <= MAX_ECHO and key and all(ch.isalnum() or ch in "_-.[]" for ch in key):
+        return key
+    return json.dumps(key if len(key) <= MAX_ECHO else key[:MAX_ECHO] + "…")
 
 
 def describe(value: Any) -> str:
@@ -32,17 +56,30 @@ def describe(value: Any) -> str:
         text = json.dumps(value, default=str)
         return text if len(text) <= 40 else "an array of length %d" % len(value)
     if isinstance(value, str):
-        return json.dumps(value)
-    return repr(value)
+        return json.dumps(value if len(value) <= MAX_ECHO else value[:MAX_ECHO] + "…", ensure_ascii=False)
+    if is_number(value) and isinstance(value, int) and abs(value) >= 10 ** MAX_ECHO:
+        return "an integer of %d digits" % len(str(abs(value)))
+    text = repr(value)
+    return text if len(text) <= MAX_ECHO else text[:MAX_ECHO] + "…"
 
 
 def suggest(word: str, choices: Sequence[str]) -> str:
+    if len(word) > 2 * MAX_ECHO:        # nothing is close to it, and difflib's time grows with its length
+        return ""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
 def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_finite(value: Any) -> bool:
+    """A number that is a finite float (an integer too large for a float is not)."""
+    try:
+        return is_number(value) and math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 class Section:
@@ -58,11 +95,15 @@ class Section:
 
     # -- errors -----------------------------------------------------------------
     def key_path(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
+        return f"{self.path}.{show_key(key)}" if self.path else show_key(key)
 
     def fail(self, key: str, expected: str, got: Any = _MISSING, extra: str = "") -> ScenarioError:
         got_text = "nothing" if got is _MISSING else describe(got)
-        return ScenarioError(f"{self.where}: {self.key_path(key)}: expected {expected}, got {got_text}{extra}")
+        head, tail = f"{self.where}: {self.key_path(key)}: expected ", f", got {got_text}{extra}"
+        room = max(MAX_MESSAGE - len(head) - len(tail), 20)    # a long list of choices is cut, not the rest
+        if len(expected) > room:
+            expected = expected[:room - 1] + "…"
+        return ScenarioError(head + expected + tail)
 
     def fail_at(self, key: str, message: str) -> ScenarioError:
         return ScenarioError(f"{self.where}: {self.key_path(key)}: {message}")
@@ -94,7 +135,7 @@ class Section:
         if self.absent(key, default):
             return default
         value = self.raw(key, default, text)
-        if not is_number(value) or not math.isfinite(value):
+        if not is_finite(value):
             raise self.fail(key, text, value)
         if low is not None and (value < low or (low_open and value == low)):
             raise self.fail(key, text, value)
@@ -142,15 +183,17 @@ class Section:
             raise self.fail(key, text, value, suggest(value, choices))
         return value
 
-    def numbers(self, key: str, default: Any = _MISSING, *, length: int | None = None,
+    def numbers(self, key: str, default: Any = _MISSING, *, length: int | None = None, most: int = MAX_LIST,
                 check: Callable[[float], bool] | None = None, expected: str | None = None) -> list[float]:
-        """A flat list of finite numbers (of a given length when asked)."""
-        text = expected or (f"an array of {length} numbers" if length else "an array of numbers")
+        """A flat list of finite numbers (of a given length when asked; at most `most` of them)."""
+        text = expected or (f"an array of {length} numbers" if length else f"an array of at most {most} numbers")
         if self.absent(key, default):
             return default
         value = self.raw(key, default, text)
+        if isinstance(value, list) and length is None and len(value) > most:
+            raise self.fail(key, f"at most {most} values", value)
         if (not isinstance(value, list) or (length is not None and len(value) != length)
-                or not all(is_number(v) and math.isfinite(v) for v in value)
+                or not all(is_finite(v) for v in value)
                 or (check is not None and not all(check(v) for v in value))):
             raise self.fail(key, text, value)
         return [float(v) for v in value]
@@ -161,12 +204,14 @@ class Section:
             raise self.fail(key, "a table", value)
         return Section(value, self.where, self.key_path(key))
 
-    def sections(self, key: str, required: bool = False) -> list["Section"]:
-        """An array of tables, e.g. [[optimizers]]."""
+    def sections(self, key: str, required: bool = False, most: int = MAX_LIST) -> list["Section"]:
+        """An array of tables, e.g. [[optimizers]] (at most `most` of them)."""
         expected = "an array of tables ([[%s]])" % key
         value = self.raw(key, _MISSING if required else [], expected)
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value) or (required and not value):
             raise self.fail(key, expected, value)
+        if len(value) > most:
+            raise self.fail(key, f"at most {most} [[{key}]] tables", value)
         return [Section(v, self.where, f"{self.key_path(key)}[{i}]") for i, v in enumerate(value)]
 
     def extras(self) -> dict[str, Any]:

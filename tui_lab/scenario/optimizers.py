@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..core.optim import OPTIMIZERS, Optimizer
+from ..limits import MAX_OPTIMIZERS
 from .fields import REQUIRED, Section
 
 
@@ -28,7 +29,7 @@ def parse_optimizer(sec: Section) -> Optimizer:
 
 
 def parse_optimizers(top: Section) -> list[Optimizer]:
-    optimizers = [parse_optimizer(sec) for sec in top.sections("optimizers", required=True)]
+    optimizers = [parse_optimizer(sec) for sec in top.sections("optimizers", required=True, most=MAX_OPTIMIZERS)]
     seen: dict[str, int] = {}
     for opt in optimizers:   # repeated labels get a number, so every run can be told apart
         seen[opt.label] = seen.get(opt.label, 0) + 1
