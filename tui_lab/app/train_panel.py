@@ -29,6 +29,8 @@ from textual_plotext import PlotextPlot
 
 from .commands import Command, bindings
 from .forms import FormPanel, edited, field_row
+from .image_model import HeldOutCurve, ImageSnapshot, image_snapshot
+from .image_views import IMAGE_COMMANDS, PAGES, ImageBoard
 from .surface_panel import OPTIMIZER_NAMES, redraw_hz
 
 SPEEDS = (10, 30, 100, 300, 1_000, 0)        # epochs per second; 0 = as fast as it goes
@@ -70,6 +72,7 @@ class RunView:
     val_metric: float
     state: str
     fit: np.ndarray | None          # regression: y on the grid's x; classification: class per grid cell
+    images: ImageSnapshot | None = None   # image sets: what the image board draws
 
 
 class TrainLab:
@@ -91,6 +94,11 @@ class TrainLab:
             self.generation += 1
             data = trainers[0].data
             self.data = data
+            self.image_shape = scenario.settings.model.image_shape
+            if self.image_shape is not None:     # image sets: an image board instead of a plane
+                self.test_curves = [HeldOutCurve() for _ in trainers]
+                self.chosen_image = getattr(self, "chosen_image", 0)
+                return
             x = data.x
             span = x.max(axis=0) - x.min(axis=0)
             low, high = x.min(axis=0) - 0.1 * span, x.max(axis=0) + 0.1 * span
@@ -128,13 +136,15 @@ class TrainLab:
         val_metric = tr.history[VAL_METRIC, tr.epoch - 1] if tr.epoch else math.nan
         state = ("diverged" if tr.diverged else f"early stop, best {int(tr.progress[BEST_EPOCH])}"
                  if tr.status == EARLY_STOPPED else "done" if tr.finished else "")
-        fit = None
-        if with_fit:
+        fit = images = None
+        if with_fit and self.image_shape is not None:
+            images = image_snapshot(tr, self.test_curves[index], self.chosen_image, self.image_shape)
+        elif with_fit:
             out = tr.predict(self.grid)
             fit = out if tr.data.is_regression else (out > 0.5).astype(int) if out.ndim == 1 else out.argmax(axis=1)
         return RunView(tr.label, RUN_COLOURS[index % len(RUN_COLOURS)], tr.epoch, tr.config.epochs,
                        tr.curve(TRAIN_LOSS).copy(), tr.curve(VAL_LOSS).copy(), float(train_metric),
-                       float(val_metric), state, fit)
+                       float(val_metric), state, fit, images)
 
     def snapshot(self, selected: int) -> list[RunView]:
         """Every run's curves; fits for the selected run (all runs for regression: curves are cheap)."""
@@ -191,7 +201,7 @@ class LossPlot(PlotextPlot):
 
 class TrainPanel(FormPanel):
     KIND = "train"
-    BINDINGS = bindings(TRAIN_COMMANDS)
+    BINDINGS = bindings(TRAIN_COMMANDS + IMAGE_COMMANDS)
     SPEEDS = SPEEDS
     TABS_ID = "#train-tabs"
     ERROR_ID = "#train-error"
@@ -254,6 +264,7 @@ class TrainPanel(FormPanel):
             with TabPane("Train", id="train-view"):
                 with Horizontal(id="train-row"):
                     yield DataPlot(self, id="train-data")
+                    yield ImageBoard(id="train-images")
                     with Vertical(id="train-side"):
                         yield LossPlot(self, id="train-loss")
                         yield Static(id="train-legend")
@@ -289,7 +300,7 @@ class TrainPanel(FormPanel):
             self._drive(steps)
 
     def commands(self) -> list:
-        return TRAIN_COMMANDS
+        return TRAIN_COMMANDS + IMAGE_COMMANDS
 
     # --- workers ---------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="train-prepare", exit_on_error=False)
@@ -359,6 +370,7 @@ class TrainPanel(FormPanel):
         self._dirty = False
         if self.query_one("#train-tabs", TabbedContent).active == "train-view":
             self.query_one("#train-data").refresh()
+            self._show_images()
             self.query_one("#train-loss").refresh()
             self._update_legend()
         if self.running:
@@ -462,6 +474,8 @@ class TrainPanel(FormPanel):
 
     async def _rebuild_setup(self) -> None:
         from ..core.datasets import DATASETS, MULTICLASS
+        from ..core.cnn import POOLS
+        from ..core.cnn_train import IMAGE_AUGMENTS
         from ..core.models import ACTIVATIONS, INITS, MODELS
         from ..core.train import AUGMENTS
 
@@ -477,11 +491,15 @@ class TrainPanel(FormPanel):
         if data.get("name") in MULTICLASS:
             rows.append(field_row("classes", ("data", "classes"), data.get("classes"), None, "spirals / blobs"))
         rows += [Label("Model", classes="section-title"),
-                 select_row("model", "train-model-name", MODELS, model.get("name")),
+                 select_row("model", "train-model-name", MODELS + ("cnn",), model.get("name")),
                  field_row("hidden", ("model", "hidden"), model.get("hidden"), [16], "mlp layer widths"),
                  select_row("activation", "train-activation", ACTIVATIONS, model.get("activation", "tanh")),
                  field_row("degree", ("model", "degree"), model.get("degree"), 3, "poly"),
                  field_row("init", ("model", "init"), model.get("init"), "xavier", " | ".join(INITS)),
+                 *([field_row("conv", ("model", "conv"), model.get("conv"), [8, 16], "channels per conv layer"),
+                    field_row("kernel", ("model", "kernel"), model.get("kernel"), 3, "kernel side"),
+                    field_row("pool", ("model", "pool"), model.get("pool"), "max", " | ".join(POOLS))]
+                   if model.get("name") == "cnn" else []),
                  Label("Batch size", classes="section-title"),
                  RadioSet(RadioButton("full batch", value=mode == 0), RadioButton("SGD (1 example)", value=mode == 1),
                           RadioButton("mini-batch", value=mode == 2), id="train-batch-mode", compact=True),
@@ -496,7 +514,9 @@ class TrainPanel(FormPanel):
                 ("l2", 0.0, "(l2/2)·Σw²"), ("l1", 0.0, "l1·Σ|w|"), ("dropout", 0.0, "mlp, inverted"),
                 ("batchnorm", False, "mlp hidden layers"), ("input_noise", 0.0, "std on inputs"),
                 ("weight_noise", 0.0, "std on weights"), ("label_smoothing", 0.0, "classification"),
-                ("mixup", 0.0, "Beta(α, α)"), ("augment", "none", " | ".join(AUGMENTS)),
+                ("mixup", 0.0, "Beta(α, α)"),
+                ("augment", "none", " | ".join(AUGMENTS) + "; images: " + " | ".join(IMAGE_AUGMENTS)),
+                ("cutout", 0, "cnn: square side, px"), ("cutmix", 0.0, "cnn: Beta(α, α)"),
                 ("early_stopping", 0, "patience, 0 = off")):
             rows.append(field_row(key.replace("_", " "), ("regularize", key), reg.get(key), default, hint))
         form = self.query_one("#train-setup-form", VerticalScroll)
@@ -575,6 +595,30 @@ class TrainPanel(FormPanel):
         if self._ready():
             self.selected = (self.selected + 1) % len(self.lab.trainers)
             self._refresh_views(f"showing {self.lab.trainers[self.selected].label}")
+
+    # --- image sets (image_views.py draws the board) ----------------------------------------------
+    def _show_images(self) -> None:
+        """The image board in place of the data plot for an image set, with the selected run's snapshot."""
+        images = self.lab is not None and self.lab.image_shape is not None
+        board = self.query_one("#train-images", ImageBoard)
+        self.query_one("#train-data").display = not images
+        board.display = images
+        if images and self.views:
+            board.snapshot = self.views[min(self.selected, len(self.views) - 1)].images
+            board.refresh()
+
+    def action_next_image_page(self) -> None:
+        board = self.query_one("#train-images", ImageBoard)
+        board.page = PAGES[(PAGES.index(board.page) + 1) % len(PAGES)]
+        board.refresh()
+        self._say(f"image board: {board.page}")
+
+    def action_choose_image(self, delta: int) -> None:
+        if self._ready() and self.lab.image_shape is not None:
+            with self.lab.lock:
+                shown = self.lab.trainers[0].test_idx.size or 1
+                self.lab.chosen_image = (self.lab.chosen_image + delta) % shown
+            self._refresh_views(f"feature maps of test image {self.lab.chosen_image + 1}")
 
     def action_toggle_log(self) -> None:
         self.log_loss = not self.log_loss
