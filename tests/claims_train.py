@@ -210,3 +210,20 @@ def _(result):
     assert (first_below(adam, 0.01), first_below(momentum, 0.01), first_below(sgd, 0.01)) == (10, 63, None)
     assert round(float(np.min(adam["train_loss"])), 4) == 0.0013
     assert int(np.sum(np.diff(adam["train_loss"]) > 0)) == 29
+
+
+@claim("train-layernorm")
+def _(result):
+    runs = [r for r in result["runs"]]
+    assert [(r["settings"]["batch_size"], r["settings"]["batchnorm"], r["settings"]["layernorm"]) for r in runs] == [
+        (32, False, False), (32, True, False), (32, False, True), (1, False, False), (1, False, True)]
+    plain, batch, layer, plain1, layer1 = runs
+    assert [round(r["final_train_loss"], 3) for r in runs] == [0.694, 0.239, 0.607, 0.696, 0.023]
+    assert round(layer["train_loss"][9], 3) == 0.688 and round(plain["train_metric"], 2) == 0.51
+    assert [round(r["test_metric"], 2) for r in (batch, layer, layer1)] == [0.91, 0.80, 0.99]
+    assert (plain["steps"], plain1["steps"]) == (160, 4800)
+    raw = scenario_raw("train-layernorm")
+    raw["regularize"] = {"batchnorm": [False, False, False, True, False], "layernorm": [False, False, True, False, True]}
+    from tui_lab import ScenarioError, run_scenario
+    with pytest.raises(ScenarioError, match="batch norm needs batches of 2"):
+        run_scenario(raw)

@@ -5,9 +5,9 @@ of tui_lab.core.optim update it unchanged:
     linear    one dense layer, one output
     poly      the input x expanded to (x, x^2, ..., x^degree), then one dense layer
     logistic  one dense layer; one logit (sigmoid) for two classes, one per class (softmax) for more
-    mlp       dense -> [batch norm] -> activation -> [dropout] for each hidden layer, then a dense output
+    mlp       dense -> [batch norm | layer norm] -> activation -> [dropout] for each hidden layer, then a dense output
 Layer l has a weight matrix W_l (fan_in x fan_out, row-major) then its bias b_l; a batch-normed
-hidden layer adds gamma then beta after them. So for linear / poly / logistic the vector is the
+(or layer-normed) hidden layer adds gamma then beta after them. So for linear / poly / logistic the vector is the
 weights with the bias last, as the spec's `params` wants.
 
 The batch kernels work on buffers of shape (layers, rows, widest layer) held by the caller:
@@ -37,15 +37,17 @@ BN_EPS = 1e-5                           # torch.nn.BatchNorm1d's eps and momentu
 BN_MOMENTUM = 0.1
 INIT_STREAM = 0x1417
 
-# What the compiled kernels need to know about a model (all NumPy int arrays / ints).
-Layout = namedtuple("Layout", "sizes w_off b_off bn_off act out_kind degree")
+# What the compiled kernels need to know about a model (all NumPy int arrays / ints). bn_off[l] is
+# where hidden layer l's normalization parameters (gamma, beta) start, -1 without; layer_norm = 1 makes
+# that normalization layer norm (over the units of each row) instead of batch norm (over the batch).
+Layout = namedtuple("Layout", "sizes w_off b_off bn_off act out_kind degree layer_norm")
 
 
 class Model:
     """A model's shape and parameter layout (no parameter values: those are a flat vector)."""
 
     def __init__(self, name: str, features: int, n_classes: int, *, hidden=(), activation: str = "tanh",
-                 degree: int = 1, batchnorm: bool = False):
+                 degree: int = 1, batchnorm: bool = False, layernorm: bool = False):
         self.name = name
         self.features = features
         self.n_classes = n_classes
@@ -53,6 +55,8 @@ class Model:
         self.activation = activation
         self.degree = degree
         self.batchnorm = batchnorm and bool(self.hidden)
+        self.layernorm = layernorm and bool(self.hidden) and not self.batchnorm
+        normed = self.batchnorm or self.layernorm
         self.n_out = n_classes if n_classes > 2 else 1
         self.sizes = [degree if degree > 1 else features, *self.hidden, self.n_out]
         w_off, b_off, bn_off = [], [], []
@@ -63,14 +67,15 @@ class Model:
             b_off.append(offset + fan_in * fan_out)
             offset += fan_in * fan_out + fan_out
             hidden_layer = l < len(self.sizes) - 2
-            bn_off.append(offset if self.batchnorm and hidden_layer else -1)
-            if self.batchnorm and hidden_layer:
+            bn_off.append(offset if normed and hidden_layer else -1)
+            if normed and hidden_layer:
                 offset += 2 * fan_out
         self.n_params = offset
         out_kind = MSE if n_classes == 0 else (BINARY if n_classes == 2 else SOFTMAX)
         act = {"tanh": TANH, "relu": RELU, "sigmoid": SIGMOID}[activation] if self.hidden else IDENTITY
         ints = lambda v: np.array(v, dtype=np.int64)  # noqa: E731
-        self.layout = Layout(ints(self.sizes), ints(w_off), ints(b_off), ints(bn_off), act, out_kind, degree)
+        self.layout = Layout(ints(self.sizes), ints(w_off), ints(b_off), ints(bn_off), act, out_kind, degree,
+                             int(self.layernorm))
 
     @property
     def n_layers(self) -> int:
@@ -120,11 +125,12 @@ class Model:
         return running
 
     def buffers(self, rows: int) -> tuple[np.ndarray, ...]:
-        """(A, D, M, XH, ISTD) work buffers for batches of up to `rows` rows."""
+        """(A, D, M, XH, ISTD) work buffers for batches of up to `rows` rows (ISTD holds one value per
+        unit for batch norm, per row for layer norm)."""
         layers, width = self.n_layers, self.width
         hidden = max(layers - 1, 1)
         return (np.zeros((layers + 1, rows, width)), np.zeros((hidden, rows, width)),
-                np.ones((hidden, rows, width)), np.zeros((hidden, rows, width)), np.zeros((hidden, width)))
+                np.ones((hidden, rows, width)), np.zeros((hidden, rows, width)), np.zeros((hidden, max(rows, width))))
 
     def params_dict(self) -> dict:
         return {"name": self.name, "sizes": list(self.sizes), "n_params": self.n_params}
@@ -249,6 +255,44 @@ def activate(act, z, d, rows, n):
 
 
 @njit(cache=True, nogil=True)
+def layer_norm(p, off, z, rows, n, xh, istd):
+    """Layer norm of each row of z[:rows, :n] in place (torch.nn.LayerNorm(n), eps 1e-5, biased
+    variance, the same in training and evaluation): z <- gamma * (z - mean) / sqrt(var + eps) + beta,
+    with gamma = p[off:off + n] and beta = p[off + n:off + 2n]. Keeps xh and each row's 1 / sqrt(var + eps)."""
+    for i in range(rows):
+        mean = 0.0
+        for j in range(n):
+            mean += z[i, j]
+        mean /= n
+        var = 0.0
+        for j in range(n):
+            var += (z[i, j] - mean) ** 2
+        inv = 1.0 / math.sqrt(var / n + BN_EPS)
+        istd[i] = inv
+        for j in range(n):
+            xh[i, j] = (z[i, j] - mean) * inv
+            z[i, j] = p[off + j] * xh[i, j] + p[off + n + j]
+
+
+@njit(cache=True, nogil=True)
+def layer_norm_backward(p, off, delta, rows, n, xh, istd, g):
+    """Through layer_norm: g[gamma], g[beta] += their gradients, and delta (d loss / d output, rows x n)
+    <- d loss / d input: istd * (d - mean(d) - xh * mean(d * xh)) with d = gamma * delta, per row."""
+    for i in range(rows):
+        mean_d, mean_dx = 0.0, 0.0
+        for j in range(n):
+            g[off + j] += delta[i, j] * xh[i, j]
+            g[off + n + j] += delta[i, j]
+            d = p[off + j] * delta[i, j]
+            mean_d += d
+            mean_dx += d * xh[i, j]
+        mean_d /= n
+        mean_dx /= n
+        for j in range(n):
+            delta[i, j] = istd[i] * (p[off + j] * delta[i, j] - mean_d - xh[i, j] * mean_dx)
+
+
+@njit(cache=True, nogil=True)
 def forward(p, lay, rows, train, dropout, drop_key, drop_counter, running, A, D, M, XH, ISTD):
     """A[L][:rows] <- output logits from A[0][:rows]. In training, batch norm uses the batch's
     statistics (and updates `running`) and dropout is applied; in evaluation, running statistics
@@ -266,7 +310,9 @@ def forward(p, lay, rows, train, dropout, drop_key, drop_counter, running, A, D,
         if l == n_layers - 1:
             break
         bn = lay.bn_off[l]
-        if bn >= 0:
+        if bn >= 0 and lay.layer_norm:
+            layer_norm(p, bn, z, rows, n_out, XH[l], ISTD[l])
+        elif bn >= 0:
             for j in range(n_out):
                 if train:
                     mean = 0.0
@@ -372,7 +418,9 @@ def backward(p, lay, rows, train, A, D, M, XH, ISTD, dZ, g, delta, delta_prev, W
             for k in range(n_in):
                 delta_prev[i, k] *= M[h, i, k] * D[h, i, k]
         bn = lay.bn_off[h]
-        if bn >= 0:
+        if bn >= 0 and lay.layer_norm:
+            layer_norm_backward(p, bn, delta_prev, rows, n_in, XH[h], ISTD[h], g)
+        elif bn >= 0:
             for k in range(n_in):
                 gamma = p[bn + k]
                 sum_d, sum_dx = 0.0, 0.0

@@ -48,7 +48,7 @@ def run_settings(trainer: Trainer) -> dict:
     """The settings a run trained with (what may differ between the runs of a scenario)."""
     config = asdict(trainer.config)
     return {"init": trainer.init, "degree": trainer.model.degree, "batchnorm": trainer.model.batchnorm,
-            **{k: v for k, v in config.items() if k not in ("epochs", "sharpness")}}
+            "layernorm": getattr(trainer.model, "layernorm", False), **{k: v for k, v in config.items() if k not in ("epochs", "sharpness")}}
 
 
 def describe_setup(st: TrainSettings) -> dict:
@@ -61,6 +61,7 @@ def describe_setup(st: TrainSettings) -> dict:
     model = st.variants[0].model
     built = model.build()
     return {"dataset": dataset, "model": {**model.to_dict(), "batchnorm": built.batchnorm,
+                                          "layernorm": getattr(built, "layernorm", False),
                                           "layer_sizes": list(built.sizes), "n_params": built.n_params}}
 
 

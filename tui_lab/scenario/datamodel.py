@@ -269,8 +269,6 @@ def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> list[
         values[key] = _sweepable(reg, key, read)
         if not applies and any(values[key]):
             raise reg.fail_at(key, f"{why}; model {model.name} on {data.name} has none")
-    if any(values["batchnorm"]) and 1 in values["batch_size"]:
-        raise reg.fail_at("batchnorm", "batch norm needs batches of 2 or more samples (batch_size = 1 is SGD)")
     if any(values["early_stopping"]) and data.sizes[1] == 0:
         raise reg.fail_at("early_stopping", "early stopping watches the validation loss: give data.split a "
                                             "validation fraction")
@@ -291,6 +289,8 @@ def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> list[
     variants = []
     for i in range(runs):
         chosen = {key: v[i] if len(v) > 1 else v[0] for key, v in values.items()}
+        if chosen["batchnorm"] and chosen["batch_size"] == 1:
+            raise reg.fail_at("batchnorm", "batch norm needs batches of 2 or more samples (batch_size = 1 is SGD)")
         if chosen["batchnorm"] and chosen["layernorm"]:
             raise reg.fail_at("layernorm", "a run normalizes its hidden layers one way: batchnorm or layernorm, "
                                            "not both")
