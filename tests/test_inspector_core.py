@@ -258,15 +258,23 @@ def test_minibatch_gradient_is_the_batch_gradient():
     run = scenario.settings.make_runs(scenario.seed)[0]
     inspection = SurfaceInspection(run)
     inspection.follow(30)
-    full = run.next_gradient()      # t = 1 from the start: a batch gradient
     for step in inspection.steps:
         inspection.shown = step.t - 1
         assert np.array_equal(inspection.explain().value("W_next"), traj[step.t])
-    surface = run.surface
-    x, y = surface.data_x, surface.data_y
+    # step 1's gradient: the mean-squared-error gradient over the first batch of epoch 0's order
+    from tui_lab.core.rng import key_for, permutation
+    from tui_lab.core.surface_run import BATCH_STREAM
+
+    x, y = run.surface.data_x, run.surface.data_y
+    order = np.empty(x.size, dtype=np.int64)
+    permutation(key_for(scenario.seed, BATCH_STREAM + run.index), 0, order)
+    rows = order[:8]
     w, b = traj[0]
-    full_batch = np.array([np.mean(2 * (w * x + b - y) * x), np.mean(2 * (w * x + b - y))])
-    assert not np.allclose(full, full_batch)
+    residual = w * x[rows] + b - y[rows]
+    expected = np.array([np.mean(2 * residual * x[rows]), np.mean(2 * residual)])
+    np.testing.assert_allclose(inspection.steps[0].g, expected, rtol=1e-12)
+    full = np.array([np.mean(2 * (w * x + b - y) * x), np.mean(2 * (w * x + b - y))])
+    assert not np.allclose(inspection.steps[0].g, full)
 
 
 def test_going_back_and_history_bound():

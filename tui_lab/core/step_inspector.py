@@ -98,8 +98,8 @@ class SurfaceInspection(Inspection):
 
         run = self.shadow
         w, state, scalars = run.point.copy(), run.state.copy(), run.scalars.copy()
-        g = run.next_gradient()
-        traj, _ = run.advance(1)                         # the compiled loop itself
+        traj, _ = run.advance(1)                         # the compiled loop itself, which notes its gradient
+        g = run.last_gradient.copy()
         return Step(t=run.t + (0 if len(traj) > 1 else 1), w=w, g=g, state_before=state, state=run.state.copy(),
                     scalars_before=scalars, scalars=run.scalars.copy(),
                     w_next=traj[1].copy() if len(traj) > 1 else None, idx=np.arange(2))

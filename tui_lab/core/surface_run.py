@@ -39,41 +39,9 @@ def _objective(sid, prm, data_x, data_y, all_idx, p, l1, l2):
     return f, gx, gy
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _step_gradient(sid, data_x, data_y, batch_size, p, t, l1, l2, grad_noise, noise_key, batch_key, order, epoch, g):
-    """g, holding the full-batch surface gradient at p, becomes the gradient step t uses: the
-    mini-batch's in its place where batches are drawn, plus the penalties and the noise.
-    `order` holds the batch order of `epoch`; returns the epoch whose order it holds now."""
-    n = data_x.shape[0]
-    if sid == LINREG and 0 < batch_size < n:
-        per_epoch = (n + batch_size - 1) // batch_size
-        e, b = (t - 1) // per_epoch, (t - 1) % per_epoch
-        if e != epoch:
-            epoch = e
-            permutation(batch_key, e * n, order)
-        start = b * batch_size
-        _, g[0], g[1] = linreg_value_grad(p[0], p[1], data_x, data_y, order, start, min(start + batch_size, n))
-    g[0] += l2 * p[0] + l1 * np.sign(p[0])   # penalties are full-batch terms
-    g[1] += l2 * p[1] + l1 * np.sign(p[1])
-    if grad_noise > 0.0:
-        g[0] += grad_noise * normal(noise_key, 2 * t)
-        g[1] += grad_noise * normal(noise_key, 2 * t + 1)
-    return epoch
-
-
-@njit(cache=True, nogil=True)
-def step_gradient(sid, prm, data_x, data_y, batch_size, p, t, l1, l2, grad_noise, noise_key, batch_key):
-    """The gradient the loop hands to the optimizer at step t from point p (the same code)."""
-    g = np.empty(2)
-    _, g[0], g[1] = _objective(sid, prm, data_x, data_y, np.arange(data_x.shape[0]), p, l1, l2)
-    _step_gradient(sid, data_x, data_y, batch_size, p, t, l1, l2, grad_noise, noise_key, batch_key,
-                   np.empty(data_x.shape[0], dtype=np.int64), -1, g)
-    return g
-
-
 @njit(cache=True, nogil=True)
 def advance(family, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars, t0, steps,
-            l1, l2, grad_noise, noise_key, batch_key, traj, loss):
+            l1, l2, grad_noise, noise_key, batch_key, traj, loss, grad):
     """Take up to `steps` steps from point p (whose step count so far is t0), in place.
 
     The family dispatch sits outside the step loop: the registry's kernels are unrolled here
@@ -84,19 +52,20 @@ def advance(family, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars,
     for update in literal_unroll(KERNELS):
         if number == family:
             done, diverged = _loop(update, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars, t0, steps,
-                                   l1, l2, grad_noise, noise_key, batch_key, traj, loss)
+                                   l1, l2, grad_noise, noise_key, batch_key, traj, loss, grad)
         number += 1
     return done, diverged
 
 
 @njit(nogil=True, inline="always")
 def _loop(update, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars, t0, steps,
-          l1, l2, grad_noise, noise_key, batch_key, traj, loss):
+          l1, l2, grad_noise, noise_key, batch_key, traj, loss, grad):
     """The step loop of `advance` for one update kernel.
 
     traj[0], loss[0] receive the current point and its loss; traj[k], loss[k] the point after
     k steps. Returns (steps done, diverged): a step whose point or loss is not finite is not
-    recorded, p is put back on the last finite point, and diverged is True.
+    recorded, p is put back on the last finite point, and diverged is True. `grad` receives the
+    gradient each step hands to the optimizer (so after the call, the last step's).
     """
     n = data_x.shape[0]
     all_idx = np.arange(n)
@@ -106,11 +75,24 @@ def _loop(update, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars, t
     traj[0, 0], traj[0, 1], loss[0] = p[0], p[1], f
     if not (math.isfinite(f) and math.isfinite(p[0]) and math.isfinite(p[1])):
         return 0, True
+    minibatch = sid == LINREG and 0 < batch_size < n
+    batches_per_epoch = (n + batch_size - 1) // batch_size if minibatch else 1
     epoch = -1
     for k in range(1, steps + 1):
         t = t0 + k                       # torch's step count after its increment
-        epoch = _step_gradient(sid, data_x, data_y, batch_size, p, t, l1, l2, grad_noise, noise_key, batch_key,
-                               order, epoch, g)
+        if minibatch:
+            e, b = (t - 1) // batches_per_epoch, (t - 1) % batches_per_epoch
+            if e != epoch:
+                epoch = e
+                permutation(batch_key, e * n, order)
+            start = b * batch_size
+            _, g[0], g[1] = linreg_value_grad(p[0], p[1], data_x, data_y, order, start, min(start + batch_size, n))
+        g[0] += l2 * p[0] + l1 * np.sign(p[0])   # penalties are full-batch terms
+        g[1] += l2 * p[1] + l1 * np.sign(p[1])
+        if grad_noise > 0.0:
+            g[0] += grad_noise * normal(noise_key, 2 * t)
+            g[1] += grad_noise * normal(noise_key, 2 * t + 1)
+        grad[0], grad[1] = g[0], g[1]    # the last step's gradient, for the step inspector
         update(p, g, state, scalars, hp, t)
         f, g[0], g[1] = _objective(sid, prm, data_x, data_y, all_idx, p, l1, l2)
         if not (math.isfinite(f) and math.isfinite(p[0]) and math.isfinite(p[1])):
@@ -141,13 +123,7 @@ class SurfaceRun:
         self.state, self.scalars = self.optimizer.init_state(2, SURFACE_TENSORS)
         self.t = 0
         self.diverged = False
-
-    def next_gradient(self) -> np.ndarray:
-        """The gradient the next step will hand to the optimizer (penalties and noise included)."""
-        s = self.surface
-        return step_gradient(s.sid, s.prm, s.data_x, s.data_y, self.batch_size, self.point, self.t + 1,
-                             self.l1, self.l2, self.grad_noise, key_for(self.seed, NOISE_STREAM + self.index),
-                             key_for(self.seed, BATCH_STREAM + self.index))
+        self.last_gradient = np.full(2, np.nan)    # what the last step handed to the optimizer
 
     def advance(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
         """Up to `steps` more steps: (trajectory, loss) including the point it started from."""
@@ -160,7 +136,7 @@ class SurfaceRun:
             self.optimizer.family, s.sid, s.prm, s.data_x, s.data_y, self.batch_size, self.optimizer.hp,
             self.point, self.state, self.scalars, self.t, steps, self.l1, self.l2, self.grad_noise,
             key_for(self.seed, NOISE_STREAM + self.index), key_for(self.seed, BATCH_STREAM + self.index),
-            traj, loss)
+            traj, loss, self.last_gradient)
         self.t += done
         self.diverged = bool(diverged)
         return traj[:done + 1], loss[:done + 1]
@@ -182,7 +158,7 @@ def _sweep(family, sid, prm, data_x, data_y, batch_size, hp, ia, values_a, ib, v
         traj = np.empty((steps + 1, 2))
         loss = np.empty(steps + 1)
         done, diverged = advance(family, sid, prm, data_x, data_y, batch_size, h, p, state, scalars, 0, steps,
-                                 l1, l2, grad_noise, noise_key, batch_key, traj, loss)
+                                 l1, l2, grad_noise, noise_key, batch_key, traj, loss, np.empty(2))
         final_loss[i, j] = math.inf if diverged else loss[done]
         steps_to_target[i, j] = -1
         for k in range(done + 1):
