@@ -257,3 +257,13 @@ def _(result):
     adam_grow = np.linalg.norm(adam["W_next"]) - np.linalg.norm(w1)
     assert grow == pytest.approx(0.00007, abs=5e-6) and adam_grow == pytest.approx(0.00021, abs=5e-6)
     assert adam_step == approx([-0.01, 0.01], 1e-6) and adam_grow / grow == pytest.approx(3.0, abs=0.05)
+
+
+@claim("noise-escapes-local-minimum")
+def _(result):
+    ends = np.array([run["trajectory"][-1] for run in result["runs"]])
+    assert len(ends) == 6 and np.all((ends < 0).sum(axis=1) >= 1)
+    assert int(np.sum(np.all(ends < 0, axis=1))) == 3
+    quiet = rerun("noise-escapes-local-minimum", "run", grad_noise=0.0)
+    for run in quiet["runs"]:
+        assert np.allclose(run["trajectory"], [2.7468, 2.7468], atol=1e-3) and round(run["final_loss"], 1) == -50.1
