@@ -227,3 +227,23 @@ def _(result):
     from tui_lab import ScenarioError, run_scenario
     with pytest.raises(ScenarioError, match="batch norm needs batches of 2"):
         run_scenario(raw)
+
+
+@claim("train-holdout-622")
+def _(result):
+    assert result["dataset"]["sizes"] == {"train": 60, "val": 20, "test": 20}
+    runs = {r["settings"]["degree"]: r for r in result["runs"]}
+    assert {d: round(r["final_val_loss"], 3) for d, r in runs.items()} == {1: 0.189, 3: 0.034, 5: 0.032, 9: 0.033,
+                                                                             15: 0.037}
+    chosen = min(runs, key=lambda d: runs[d]["final_val_loss"])
+    assert chosen == 5 and round(runs[5]["test_loss"], 3) == 0.048 and runs[5]["test_loss"] > runs[5]["final_val_loss"]
+    assert min(runs, key=lambda d: runs[d]["test_loss"]) == 9 and round(runs[9]["test_loss"], 3) == 0.047
+
+
+@claim("train-small-gap")
+def _(result):
+    line, quintic = ({r["settings"]["degree"]: r for r in result["runs"]}[d] for d in (1, 5))
+    assert [round(line[k], 3) for k in ("final_train_loss", "final_val_loss", "test_loss")] == [0.203, 0.205, 0.201]
+    assert [round(quintic[k], 4) for k in ("final_train_loss", "final_val_loss", "test_loss")] == [0.0109, 0.0095, 0.0104]
+    assert abs(line["test_loss"] - line["final_train_loss"]) < 0.01 and line["test_loss"] > 19 * 0.1 ** 2
+    assert round(line["test_metric"], 2) == 0.63 and round(quintic["test_metric"], 2) == 0.98
