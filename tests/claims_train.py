@@ -247,3 +247,17 @@ def _(result):
     assert [round(quintic[k], 4) for k in ("final_train_loss", "final_val_loss", "test_loss")] == [0.0109, 0.0095, 0.0104]
     assert abs(line["test_loss"] - line["final_train_loss"]) < 0.01 and line["test_loss"] > 19 * 0.1 ** 2
     assert round(line["test_metric"], 2) == 0.63 and round(quintic["test_metric"], 2) == 0.98
+
+
+@claim("train-adam-then-sgd")
+def _(result):
+    runs = runs_by_label(result)
+    names = ("radam", "adam", "momentum", "sgd")
+    val = {n: np.asarray(runs[n]["val_loss"]) for n in names}
+    assert [round(float(val[n][9]), 3) for n in names] == [0.412, 0.368, 0.388, 0.406]
+    assert int(np.argmin(val["adam"])) + 1 == 43 and round(float(val["adam"].min()), 3) == 0.238
+    assert min(float(v.min()) for v in val.values()) == float(val["adam"].min())
+    assert [round(float(val[n][-1]), 3) for n in names] == [0.465, 0.526, 0.539, 0.306]
+    assert [round(runs[n]["final_train_loss"], 3) for n in names] == [0.065, 0.091, 0.099, 0.187]
+    assert min(names, key=lambda n: runs[n]["test_loss"]) == "sgd" and round(runs["sgd"]["test_loss"], 3) == 0.184
+    assert round(runs["adam"]["test_loss"], 2) == 0.28
