@@ -24,6 +24,14 @@ def rosenbrock_grad(w):
     return np.array([-2 * (A - x) - 4 * B * x * (y - x * x), 2 * B * (y - x * x)])
 
 
+def coupled_decay(h, g, w, expected):
+    """torch's L2 weight decay, g <- g + λ W, shown as its own line when λ is not 0."""
+    if h["weight_decay"]:
+        g = g + h["weight_decay"] * w
+        expected["g_decay"] = g
+    return g
+
+
 class Reference:
     """One optimizer's published rule, step by step, producing every quantity the view shows."""
 
@@ -37,9 +45,7 @@ class Reference:
         e["g"] = g.copy()
         fam = self.name
         if fam in ("sgd", "momentum", "nag"):
-            if h["weight_decay"]:
-                g = g + h["weight_decay"] * w
-                e["g_decay"] = g
+            g = coupled_decay(h, g, w, e)
             d = g
             if h["momentum"]:
                 a = g.copy() if t == 1 else h["momentum"] * s["a"] + (1 - h["dampening"]) * g
@@ -49,9 +55,7 @@ class Reference:
                     e["d"] = d
             e["W_next"] = w - h["lr"] * d
         elif fam == "adagrad":
-            if h["weight_decay"]:
-                g = g + h["weight_decay"] * w
-                e["g_decay"] = g
+            g = coupled_decay(h, g, w, e)
             eta = h["lr"] / (1 + (t - 1) * h["lr_decay"])
             if h["lr_decay"]:
                 e["eta"] = eta
@@ -59,9 +63,7 @@ class Reference:
             s["G"] = e["G"] = G
             e["W_next"] = w - eta * g / (np.sqrt(G) + h["eps"])
         elif fam == "adadelta":
-            if h["weight_decay"]:
-                g = g + h["weight_decay"] * w
-                e["g_decay"] = g
+            g = coupled_decay(h, g, w, e)
             rho, eps = h["rho"], h["eps"]
             G = rho * s.get("G", zeros) + (1 - rho) * g * g
             dw = np.sqrt(s.get("H", zeros) + eps) / np.sqrt(G + eps) * g
@@ -69,9 +71,7 @@ class Reference:
             s["G"], s["H"] = G, H
             e.update(G=G, dW=dw, H=H, W_next=w - h["lr"] * dw)
         elif fam == "rmsprop":
-            if h["weight_decay"]:
-                g = g + h["weight_decay"] * w
-                e["g_decay"] = g
+            g = coupled_decay(h, g, w, e)
             al, eps = h["alpha"], h["eps"]
             G = al * s.get("G", zeros) + (1 - al) * g * g
             s["G"] = e["G"] = G
@@ -129,9 +129,7 @@ class Reference:
                     e["W_next"] = w - lr * e["m_hat"]
         elif fam == "adamax":
             b1, b2 = h["betas"]
-            if h["weight_decay"]:
-                g = g + h["weight_decay"] * w
-                e["g_decay"] = g
+            g = coupled_decay(h, g, w, e)
             m = b1 * s.get("m", zeros) + (1 - b1) * g
             u = np.maximum(b2 * s.get("u", zeros), np.abs(g) + h["eps"])
             s["m"], s["u"] = m, u
