@@ -1,10 +1,14 @@
 """The lab's first start: which kernels the background warm-up compiles, in the order a student
-meets them (the race's optimizer loop first, then contours, data-driven surfaces, the sweep).
-Until each is ready the lab animates with its interpreted twin (see core/kernels.py)."""
+meets them (the race's optimizer loop first, then contours, data-driven surfaces, the sweep, then
+one small run of every other kind so their tabs find their kernels in the cache). Until the
+surface kernels are ready the lab animates with their interpreted twins (see core/kernels.py)."""
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
+import time
 
 import numpy as np
 
@@ -35,14 +39,49 @@ def _sweep() -> None:
     sweep(run, "lr", np.array([1e-3]), "momentum", np.array([0.0]), 1)
 
 
-JOBS = (_race, _surfaces, _sweep)
+def _first_of_each_kind() -> None:
+    """One small run of the first course scenario of every other kind (lessons dropped, training
+    cut to two epochs): their kernels land in the cache before the student opens their tabs."""
+    import tomllib
+
+    from .. import run_scenario
+    from ..scenario.shipped import shipped_names, shipped_path
+
+    done = {"surface"}
+    for name in shipped_names():
+        raw = tomllib.loads(shipped_path(name).read_text(encoding="utf-8"))
+        if raw.get("kind") in done:
+            continue
+        done.add(raw.get("kind"))
+        raw.pop("lesson", None)
+        if raw.get("kind") == "train":
+            raw.setdefault("train", {})["epochs"] = 2
+        try:
+            run_scenario(raw)
+        except Exception:            # a scenario this cut refuses: its kernels compile on first use instead
+            continue
+
+
+JOBS = (_race, _surfaces, _sweep)       # what this process loads once the child has compiled it
+PREBUILD = JOBS + (_first_of_each_kind,)
 _started = False
 
 
 def run_jobs() -> None:
-    """The jobs, compiled, in this process (the warm-up's child process runs this)."""
-    for job in JOBS:
+    """Every job, compiled, in this process (the warm-up's child process runs this, at a lower
+    priority than the lab itself so the screen stays lively while it compiles)."""
+    if hasattr(os, "nice"):
+        os.nice(10)
+    threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True).start()
+    for job in PREBUILD:
         job()
+
+
+def _end_with_parent(parent: int) -> None:
+    """The child stops when the lab is gone, however the lab ended (its cache files are written whole)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
 
 
 def warm_up() -> None:
