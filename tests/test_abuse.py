@@ -244,6 +244,16 @@ def test_api_text_scenario_object_and_self_reference(tmp_path):
         load_scenario({"title": deep})
 
 
+def test_limits_page_is_generated_from_the_bounds():
+    from pathlib import Path
+
+    from tui_lab.limits import limits_markdown
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "limits.md"
+    assert page.read_text(encoding="utf-8") == limits_markdown(), \
+        "docs/limits.md is stale: write tui_lab.limits.limits_markdown() to it"
+
+
 # -- messages --------------------------------------------------------------------------------------------
 
 def test_newline_in_key_and_path_stays_one_line(tmp_path):

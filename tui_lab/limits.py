@@ -1,8 +1,8 @@
 """Upper bounds of every size a scenario can ask for, and the memory a scenario would need.
 
 The bounds are passed as `high=` (or `most=`) to the readers of tui_lab/scenario, which is where the loader
-and the JSON Schema read them; `limit_rows()` gathers them all for docs/limits.md
-(`python -m tui_lab.limits` prints that page). `check_memory` estimates what a scenario would
+and the JSON Schema read them; `limits_markdown()` gathers them all into docs/limits.md
+(tests/test_abuse.py checks that the page is up to date). `check_memory` estimates what a scenario would
 allocate, from its settings alone, and refuses one past MEMORY_LIMIT before any work starts.
 This module imports nothing heavy: the loader calls it on every scenario.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 MEMORY_LIMIT = 1 << 30          # bytes a scenario may need (estimated before it runs)
-VALUE_BYTES = 100               # one number of a result: NumPy, then Python list, then JSON text (measured ~85)
+VALUE_BYTES = 150               # one number of a result: NumPy, Python list, JSON text (measured: 122 at 1M steps)
 FLOAT = 8
 
 # -- sizes (each one a reader's high= / most=) -------------------------------------------------------
@@ -156,13 +156,18 @@ def check_lessons(top, kind: str, settings, steps: list[int]) -> None:
 
 def limit_rows() -> list[tuple[str, str, str]]:
     """(key, upper bound, note) for every bounded size, from the constants the readers use."""
+    from .core import cnn
     from .core.datasets import MAX_CLASSES
     from .kinds import conv, validate
-    from .scenario import MAX_DEPTH, MAX_FILE_BYTES, MAX_KEY_PARTS
+    from .scenario import MAX_DEPTH, MAX_FILE_BYTES, MAX_KEY_PARTS, datamodel
     from .scenario.datamodel import MAX_DEGREE, MAX_LAYERS, MAX_WIDTH
     from .scenario.fields import MAX_MESSAGE
 
-    return [
+    def bound(module, name: str, text: str = "{:,}") -> str | None:
+        value = getattr(module, name, None)
+        return None if value is None else text.format(value)
+
+    rows = [
         ("scenario file", f"{MAX_FILE_BYTES:,} bytes", "regular files only (not a FIFO or device); UTF-8, "
                                                       "a byte-order mark is accepted"),
         ("nesting of tables and arrays", f"{MAX_DEPTH} levels", ""),
@@ -191,21 +196,31 @@ def limit_rows() -> list[tuple[str, str, str]]:
         ("validate.n_boot, n_models, n_datasets", f"{validate.MAX_REPLICATES:,}", ""),
         ("validate.depth (trees)", f"{validate.MAX_TREE_DEPTH}", ""),
         ("validate method loo", f"{validate.MAX_LOO_POINTS:,} train + validation points", ""),
+        ("validate method leave_p_out: splits C(n, p)", bound(validate, "MAX_SPLITS"), ""),
+        ("validate methods nested, leave_p_out, search: model fits in all", bound(validate, "MAX_FITS"), ""),
+        ("validate.budget (search trials)", bound(validate, "MAX_SEARCH_BUDGET"), ""),
+        ("model.conv (cnn)", f"{cnn.MAX_CONV_LAYERS} layers of at most {cnn.MAX_CHANNELS} channels"
+         if hasattr(cnn, "MAX_CHANNELS") else None, ""),
+        ("model.kernel (cnn)", bound(cnn, "MAX_KERNEL"), ""),
+        ("regularize.cutout", bound(datamodel, "MAX_CUTOUT", "{} pixels"), ""),
+        ("regularize.cutmix", bound(datamodel, "MAX_MIX_ALPHA", "{:g}"), ""),
         ("conv: any axis", f"{conv.MAX_SIDE:,}", ""),
         ("conv: entries of the input, kernel or output", f"{conv.MAX_ELEMENTS:,}", ""),
         ("conv: products of one pass", f"{conv.MAX_PRODUCTS:,}", ""),
         ("conv: --trace terms", f"{conv.MAX_TRACE_TERMS:,}", ""),
         ("error messages", f"{MAX_MESSAGE} characters, one line", "long values are cut, line breaks escaped"),
     ]
+    return [row for row in rows if row[1] is not None]
 
 
 def limits_markdown() -> str:
     rows = "\n".join(f"| {key} | {bound} | {note} |" for key, bound, note in limit_rows())
+    example = gib(8 * (MAX_STEPS + 1) * 3 * VALUE_BYTES)
     return f"""# Limits
 
 Every size a scenario can ask for has an upper bound, so no file can make the lab run out of memory or
 hang. A value past a bound is bad input: one line on stderr, exit 2 (in Python, `tui_lab.ScenarioError`),
-naming the key. This page is generated from the bounds the loader checks (`python -m tui_lab.limits`).
+naming the key. This page is generated from the bounds the loader checks, so the two cannot disagree.
 
 | what | at most | note |
 |---|---|---|
@@ -217,7 +232,7 @@ Before anything runs, the lab estimates the memory a scenario needs from its set
 trajectories it keeps, counted as they will be written to JSON, the models and their optimizer states,
 the replicate arrays of the validation methods). Past {gib(MEMORY_LIMIT)} the scenario is refused, e.g.
 
-    error: big.toml: run.steps: needs about 2.2 GiB of memory (8 optimizer(s) x 1,000,000 steps); at most 1.0 GiB
+    error: big.toml: run.steps: needs about {example} of memory (8 optimizer(s) x {MAX_STEPS:,} steps); at most {gib(MEMORY_LIMIT)}
 
 ## Stopping a run
 
@@ -237,8 +252,20 @@ of one sample (say 33 rows in batches of 16), that one-sample batch is dropped e
 
 With `early_stopping` on, a run always ends on the weights of its best validation epoch: when patience
 runs out, and also when the epochs run out first.
+
+## Output files
+
+`tui-lab run --json PATH` and `--csv DIR`, and the lab's save and export, never destroy anything:
+
+- a file is written whole or not at all: the text goes to a temporary file beside it, which is then
+  renamed over the target;
+- a symbolic link is followed: its target is written and the link stays a link;
+- a FIFO or a device (`--json /dev/stdout`, a named pipe) is written directly, never replaced;
+- an existing file keeps its permissions; a new file gets the ones your umask gives;
+- the scenario being run is never written over (`tui-lab run mine.toml --json mine.toml` is refused);
+- `--csv DIR` does not replace files already in DIR unless `--force` is given (the lab asks for an
+  empty folder);
+- every output is checked before any is written, so an error leaves nothing behind;
+- errors name the path you gave, never a temporary file.
 """
 
-
-if __name__ == "__main__":
-    print(limits_markdown(), end="")
