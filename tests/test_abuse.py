@@ -138,10 +138,9 @@ def test_degree_by_l2_grid_is_bounded(tmp_path):
 
 def test_lesson_steps_are_bounded_by_the_run(tmp_path):
     refused(tmp_path, SURFACE + '[[lesson]]\ntext = "go"\nsteps = 1000000000\n', "lesson[0].steps")
-    lessons = '[[lesson]]\ntext = "a"\nsteps = 15\n[[lesson]]\ntext = "b"\nsteps = 10\n'
-    line = refused(tmp_path, SURFACE + lessons, "lesson[1].steps", "run.steps = 20")
-    assert "25" in line
-    assert load_scenario(write(tmp_path, SURFACE + lessons.replace("10", "5"))).lessons[1].steps == 5
+    lessons = '[[lesson]]\ntext = "a"\nsteps = 15\n[[lesson]]\ntext = "b"\nsteps = 10\n[[lesson]]\ntext = "c"\nsteps = 3\n'
+    scenario = load_scenario(write(tmp_path, SURFACE + lessons))     # the run has 20 steps: lessons stop there
+    assert [lesson.steps for lesson in scenario.lessons] == [15, 5, 0]
 
 
 # -- bad input that used to be an internal fault -------------------------------------------------------
@@ -450,10 +449,13 @@ def test_batchnorm_drops_a_one_sample_last_batch(tmp_path):
 
 
 def test_early_stopping_restores_the_best_weights_when_epochs_run_out(tmp_path):
-    text = (TRAIN.replace("epochs = 5", "epochs = 60").replace("lr = 0.1", "lr = 2.0")
-            + "[regularize]\nearly_stopping = 1000\n")
-    run = tui_lab.run_scenario(write(tmp_path, text))["runs"][0]
-    assert not run["early_stopped"] and run["stopped_epoch"] == 60
+    scenario = {"title": "overfit", "kind": "train", "data": {"name": "moons", "n": 40, "noise": 0.3},
+                "model": {"name": "mlp", "hidden": [64, 64]}, "train": {"epochs": 300},
+                "regularize": {"early_stopping": 1000},               # patience never runs out
+                "optimizers": [{"name": "adam", "lr": 0.01}]}
+    run = tui_lab.run_scenario(scenario)["runs"][0]
+    assert not run["early_stopped"] and run["stopped_epoch"] == 300
     best = run["best_epoch"]
+    assert best < 300 and run["val_loss"][-1] > 1.5 * run["val_loss"][best - 1]   # it did overfit after best
     assert run["final_val_loss"] == pytest.approx(run["val_loss"][best - 1], rel=1e-12)
     assert run["final_val_loss"] == pytest.approx(min(run["val_loss"]), rel=1e-12)

@@ -128,27 +128,24 @@ def conv_memory(st) -> tuple[int, str, str]:
 # -- lessons -----------------------------------------------------------------------------------------
 
 
-def run_length(kind: str, settings) -> tuple[int, str] | None:
-    """How far a scenario's run goes (steps or epochs) and its key, where lessons advance through it."""
+def run_length(kind: str, settings) -> int | None:
+    """How far a scenario's run goes (steps or epochs), where lessons advance through it."""
     if kind == "surface":
-        return settings.steps, "run.steps"
+        return settings.steps
     if kind == "train":
-        return settings.variants[0].config.epochs, "train.epochs"
+        return settings.variants[0].config.epochs
     return None
 
 
-def check_lessons(top, kind: str, settings, steps: list[int]) -> None:
-    """Lessons advance the run: together they may not ask for more than it has."""
-    length = run_length(kind, settings)
-    if length is None:
+def clamp_lessons(kind: str, settings, lessons: list) -> None:
+    """Lessons advance the run; together they never go past its end: a lesson that would is cut to
+    what is left (a scenario whose run was shortened still loads, its lessons stop at the end)."""
+    left = run_length(kind, settings)
+    if left is None:
         return
-    most, key = length
-    total = 0
-    for i, n in enumerate(steps):
-        total += n
-        if total > most:
-            raise top.fail_at(f"lesson[{i}].steps", f"the lessons up to here advance {total:,}, but the run has "
-                                                    f"{key} = {most:,}")
+    for lesson in lessons:
+        lesson.steps = min(lesson.steps, left)
+        left -= lesson.steps
 
 
 # -- the documentation -------------------------------------------------------------------------------
@@ -178,7 +175,7 @@ def limit_rows() -> list[tuple[str, str, str]]:
         ("[[optimizers]]", f"{MAX_OPTIMIZERS} tables", ""),
         ("[[lesson]]", f"{MAX_LESSONS} entries", ""),
         ("lesson.steps", f"{MAX_LESSON_STEPS:,}",
-         "surface and train: all lessons together at most run.steps / train.epochs"),
+         "surface and train: lessons stop at the end of the run (run.steps / train.epochs)"),
         ("surface: run.steps", f"{MAX_STEPS:,}", ""),
         ("surface: data.n (linreg)", f"{MAX_POINTS:,}", "run.batch_size at most data.n"),
         ("data.n", f"{MAX_POINTS:,}", ""),

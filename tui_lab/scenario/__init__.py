@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..limits import MAX_LESSON_STEPS, MAX_LESSONS, check_lessons, check_memory
+from ..limits import MAX_LESSON_STEPS, MAX_LESSONS, check_memory, clamp_lessons
 from .fields import REQUIRED, ScenarioError, Section, describe, show_key, suggest
 from .shipped import shipped_names, shipped_path
 
@@ -156,7 +156,7 @@ def load_scenario(source: str | Path | dict) -> Scenario:
         sec.done()
     settings = KINDS[kind].parse(top, seed)
     top.done()
-    check_lessons(top, kind, settings, [lesson.steps for lesson in lessons])
+    clamp_lessons(kind, settings, lessons)
     check_memory(top, kind, settings)
     return Scenario(title, kind, settings, description, seed, lessons, label, data)
 
