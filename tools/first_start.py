@@ -2,7 +2,7 @@
 screen until the race's contour and runs are drawn, then press space and watch until it moves.
 
     python tools/first_start.py            # cold: an empty Numba cache (as after `pip install .`)
-    python tools/first_start.py --warm     # warm: the same cache a second time
+    python tools/first_start.py --warm     # warm: the cache filled first
     python tools/first_start.py --size 80x24
 
 Prints seconds from launch to: first contour drawn, first movement after space.
@@ -11,6 +11,7 @@ Prints seconds from launch to: first contour drawn, first movement after space.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -56,17 +57,17 @@ def launch(cache: Path, size: str, scenario: str | None, timeout: float) -> dict
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warm", action="store_true", help="launch twice with one cache, report the second")
+    parser.add_argument("--warm", action="store_true", help="fill the cache first, then launch")
     parser.add_argument("--size", default="120x40")
     parser.add_argument("--scenario")
     parser.add_argument("--timeout", type=float, default=90.0)
     args = parser.parse_args()
     cache = Path(tempfile.mkdtemp(prefix="numba-cache-"))
     try:
+        if args.warm:               # fill the cache the way the lab's background compile does, then launch
+            subprocess.run([sys.executable, "-c", "from tui_lab.app.warm_up import run_jobs; run_jobs()"],
+                           env={**os.environ, "NUMBA_CACHE_DIR": str(cache)}, check=True)
         result = launch(cache, args.size, args.scenario, args.timeout)
-        if args.warm:
-            time.sleep(20)          # let the first launch's background compile finish is not needed: relaunch
-            result = launch(cache, args.size, args.scenario, args.timeout)
         print(result)
     finally:
         shutil.rmtree(cache, ignore_errors=True)

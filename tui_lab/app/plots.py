@@ -24,6 +24,7 @@ from .canvas import DIVERGED_MARK, GRID_STYLE, RUN_COLOURS, RUN_MARKERS, Plot, n
 
 TRACK_POINTS = 2000      # stored points per run a redraw looks at
 LOSS_POINTS = 400        # points per loss curve
+SAFE_MIN = (24, 7)       # the smallest plotext plot (columns, rows) whose axes do not overprint
 LINEAR_CLIP = 3.0        # a linear loss axis ends at 3x the largest starting loss (above the best value)
 _contour_masks: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -315,6 +316,9 @@ class SafePlot(PlotextPlot):
         plt.clear_figure()
         try:
             title = self.draw(plt)
+            if self.size.height < SAFE_MIN[1] or self.size.width < SAFE_MIN[0]:
+                plt.clear_figure()          # plotext overprints its axes when squeezed: say so instead
+                return Text(f"{title or 'plot'}: too small to draw here", style="italic")
             if title:
                 plt.title(title)
             return super().render()
