@@ -36,6 +36,9 @@ MSE, BINARY, SOFTMAX = 0, 1, 2          # output / loss kinds
 BN_EPS = 1e-5                           # torch.nn.BatchNorm1d's eps and momentum
 BN_MOMENTUM = 0.1
 INIT_STREAM = 0x1417
+# The kernels use NumPy's error model: a division by zero gives inf / nan (which the training loop
+# reports as a diverged run) instead of raising, and the loops carry no per-division checks, so they
+# vectorize.
 
 # What the compiled kernels need to know about a model (all NumPy int arrays / ints). bn_off[l] is
 # where hidden layer l's normalization parameters (gamma, beta) start, -1 without; layer_norm = 1 makes
@@ -136,7 +139,7 @@ class Model:
         return {"name": self.name, "sizes": list(self.sizes), "n_params": self.n_params}
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def expand(lay, xb, rows, A):
     """A[0] <- the features the first layer sees: the inputs, or their powers for poly (xb may be
     A[0] itself: the power loop writes x itself first)."""
@@ -152,7 +155,7 @@ def expand(lay, xb, rows, A):
                 A[0, i, k] = xb[i, k]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def add_matmul(X, W, out, rows, m, n):
     """out[:rows, :n] += X[:rows, :m] @ W[:m, :n], each entry summed over m in ascending order (as a
     plain loop would, so the result does not depend on the blocking). Four rows at a time: each row
@@ -179,7 +182,7 @@ def add_matmul(X, W, out, rows, m, n):
                 o0[j] += a0 * w[j]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def add_matmul_tn(X, Y, G, rows, m, n):
     """G[:m, :n] += X[:rows, :m]^T @ Y[:rows, :n], each entry summed over the rows in ascending order;
     four rows of G at a time."""
@@ -219,10 +222,19 @@ def fast_tanh(s):
     y = y if y < 2.0 * TANH_SATURATES else 2.0 * TANH_SATURATES
     kf = math.floor(y * INV_LN2 + 0.5)
     r = (kf * LN2_HI - y) + kf * LN2_LO          # -y = -k ln 2 + r
-    q = 1.0 / 6227020800.0                       # q(r) = (exp(r) - 1) / r
-    for c in (1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,
-              1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0):
-        q = q * r + c
+    q = 1.0 / 6227020800.0                       # q(r) = (exp(r) - 1) / r = sum r^i / (i + 1)!, Horner
+    q = q * r + 1.0 / 479001600.0                # (written out: a loop over a tuple of coefficients
+    q = q * r + 1.0 / 39916800.0                 # is not unrolled, and costs 15%)
+    q = q * r + 1.0 / 3628800.0
+    q = q * r + 1.0 / 362880.0
+    q = q * r + 1.0 / 40320.0
+    q = q * r + 1.0 / 5040.0
+    q = q * r + 1.0 / 720.0
+    q = q * r + 1.0 / 120.0
+    q = q * r + 1.0 / 24.0
+    q = q * r + 1.0 / 6.0
+    q = q * r + 0.5
+    q = q * r + 1.0
     k = int(kf)
     scale = ((0.5 if k & 1 else 1.0) * (0.25 if k & 2 else 1.0) * (0.0625 if k & 4 else 1.0)
              * (0.00390625 if k & 8 else 1.0) * (1.52587890625e-05 if k & 16 else 1.0)
@@ -254,7 +266,7 @@ def activate(act, z, d, rows, n):
                 d[i, j] = h * (1.0 - h)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def layer_norm(p, off, z, rows, n, xh, istd):
     """Layer norm of each row of z[:rows, :n] in place (torch.nn.LayerNorm(n), eps 1e-5, biased
     variance, the same in training and evaluation): z <- gamma * (z - mean) / sqrt(var + eps) + beta,
@@ -274,7 +286,7 @@ def layer_norm(p, off, z, rows, n, xh, istd):
             z[i, j] = p[off + j] * xh[i, j] + p[off + n + j]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def layer_norm_backward(p, off, delta, rows, n, xh, istd, g):
     """Through layer_norm: g[gamma], g[beta] += their gradients, and delta (d loss / d output, rows x n)
     <- d loss / d input: istd * (d - mean(d) - xh * mean(d * xh)) with d = gamma * delta, per row."""
@@ -292,7 +304,7 @@ def layer_norm_backward(p, off, delta, rows, n, xh, istd, g):
             delta[i, j] = istd[i] * (p[off + j] * delta[i, j] - mean_d - xh[i, j] * mean_dx)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def forward(p, lay, rows, train, dropout, drop_key, drop_counter, running, A, D, M, XH, ISTD):
     """A[L][:rows] <- output logits from A[0][:rows]. In training, batch norm uses the batch's
     statistics (and updates `running`) and dropout is applied; in evaluation, running statistics
@@ -347,7 +359,7 @@ def forward(p, lay, rows, train, dropout, drop_key, drop_counter, running, A, D,
             M[l, :rows, :n_out] = 1.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def log_sum_exp(z):
     """log(sum(exp(z))), shifted by the largest entry so that nothing overflows."""
     top = z[0]
@@ -359,7 +371,7 @@ def log_sum_exp(z):
     return top + math.log(s)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def loss_grad(lay, logits, T, rows, dZ):
     """Sum over rows of the data loss of logits against targets T (soft targets allowed), and
     dZ <- d(mean loss) / d(logits). Regression: (z - t)^2; two classes: sigmoid cross-entropy on
@@ -384,7 +396,7 @@ def loss_grad(lay, logits, T, rows, dZ):
     return total
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def backward(p, lay, rows, train, A, D, M, XH, ISTD, dZ, g, delta, delta_prev, WT):
     """g <- gradient of the loss whose d/d(logits) is dZ, through the buffers `forward` left
     (delta, delta_prev: rows x width work rows; WT: width x width room for a transposed weight matrix)."""
@@ -439,7 +451,7 @@ def backward(p, lay, rows, train, A, D, M, XH, ISTD, dZ, g, delta, delta_prev, W
         delta, delta_prev = delta_prev, delta
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def fill_targets(lay, y, idx, start, stop, smoothing, T):
     """T[:stop-start] <- the targets of rows idx[start:stop]: y itself (regression), P(class 1)
     (two classes) or a class distribution, with label smoothing eps: (1 - eps) onehot + eps / K."""
@@ -455,7 +467,7 @@ def fill_targets(lay, y, idx, start, stop, smoothing, T):
                 T[r, k] = smoothing / n_out + ((1.0 - smoothing) if k == int(label) else 0.0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def evaluate(p, lay, running, X, y, idx, A, D, M, XH, ISTD, T, dZ):
     """(mean data loss, metric) of the rows idx in evaluation mode; the metric is accuracy for
     classification and R^2 for regression. NaN for an empty idx."""
@@ -500,7 +512,7 @@ def evaluate(p, lay, running, X, y, idx, A, D, M, XH, ISTD, T, dZ):
     return total / n, (1.0 - ss_res / ss_tot) if ss_tot > 0.0 else math.nan
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def predict(p, lay, running, X, A, D, M, XH, ISTD, out):
     """out <- the model's output for every row of X in evaluation mode: the regression value,
     P(class 1) for two classes, or the class probabilities (softmax)."""

@@ -179,7 +179,7 @@ def _mixup(alpha, keys, t, rows, xb, T, pair, xb_mixed, T_mixed):
             T[r, k] = T_mixed[r, k]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")     # as models.py's kernels
 def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop_last, reg, aug, keys,
                  family, hp, state, scalars, running, progress, best, best_p, best_running, history,
                  epochs, patience, loss_limit, probe=None):
