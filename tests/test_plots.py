@@ -270,3 +270,26 @@ def test_curves_figure_draws_bad_values_and_keys_its_lines():
                 assert len(lines.split("\n")) == max(height, 4)
     text = curves_figure(cases[3], False, 60, 12, "loss", [(" ━ train", "red")])
     assert text.plain.startswith("loss ━ train") and "cut at" in text.plain
+
+
+def test_bench_and_app_do_not_import_each_other():
+    import ast
+    from pathlib import Path
+
+    import tui_lab.app
+
+    for path in Path(tui_lab.app.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.level == 2 and node.module == "bench"), path
+                assert node.module != "tui_lab.bench", path
+
+
+def test_frame_figure_is_the_race_plot_at_120x40():
+    from tui_lab.app.measures import FRAME_RUNS, FRAME_SIZE, measure_frame, race_for_frame
+
+    figures, _ = measure_frame(True)
+    assert 0 < figures["frame_ms"] < 1000
+    race = race_for_frame(10)
+    lines = draw_race(race, *FRAME_SIZE).plain.split("\n")
+    assert len(race.lanes) == FRAME_RUNS and len(lines) == FRAME_SIZE[1]
