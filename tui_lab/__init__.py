@@ -1,6 +1,6 @@
 """tui-lab: a terminal laboratory for learning how neural networks are optimized.
 
-Python API (same semantics as the CLI; see SPEC section 1):
+Python API (same semantics as the CLI; see docs/api.md):
     run_scenario(source, *, trace=False, include_data=False) -> dict
     load_scenario(source) -> Scenario
     ScenarioError: bad input; str() is the one-line message.

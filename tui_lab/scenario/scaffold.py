@@ -1,0 +1,113 @@
+"""`tui-lab new KIND NAME`: a commented starting scenario of one kind.
+
+The file is the smallest valid scenario of the kind (schema.minimal_scenarios) with every other key
+the loader reads for that kind written as a comment: its default (or an example value), what it
+means, and when it applies. Uncommenting a line and changing its value is how a lesson starts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .fields import ScenarioError
+from .meanings import meaning
+from .reference import table_heading, toml_value
+from .schema import Read, dependencies, explore, instances, load_recorded, minimal_scenarios, split_values
+
+COMMENT_AT = 34    # column where a line's meaning starts
+
+
+def _kind_of(load: list[Read]) -> str:
+    return next(r.value for r in load if r.path == "" and r.key == "kind")
+
+
+def _line(key: str, value, what: str, active: bool) -> str:
+    text = f"{'' if active else '# '}{key} = {toml_value(value)}"
+    return f"{text.ljust(COMMENT_AT - 1)} # {what}" if what else text
+
+
+def _example(reads: list[Read], under) -> tuple[bool, object]:
+    """(True, value) to show for a key: its default under the starting scenario's names, else any default,
+    else a value some loaded scenario gave it."""
+    for pool in (under, reads):
+        defaults = [r.default for r in pool if not r.required and r.default is not None]
+        if defaults:
+            return True, defaults[0]
+    if reads and reads[0].reader == "string":
+        return True, "..."
+    given = [r.value for r in reads if r.present]
+    return (True, given[0]) if given else (False, None)
+
+
+def _when(key: str, deps: dict[str, dict[str, set]], order: dict[str, list]) -> str:
+    notes = [f"{c} = " + ", ".join(v for v in order[c] if v in keys[key]) for c, keys in deps.items() if key in keys]
+    return f" (only with {'; '.join(notes)})" if notes else ""
+
+
+def _table_lines(path: str, kind: str, start: dict, own: list[Read]) -> list[str]:
+    """Every key of one table of the kind: the starting scenario's keys as they are, the others as comments
+    (`own`: the starting scenario's reads, whose defaults come first)."""
+    tables = instances(explore(), path, lambda load: _kind_of(load) == kind)
+    deps = dependencies(tables)
+    order = {c: split_values(tables, c) for c in deps}
+    own = [r for r in own if r.path == path]
+    lines = []
+    for key in dict.fromkeys(r.key for t in tables for r in t):
+        reads = [r for t in tables for r in t if r.key == key]
+        what = meaning(path, key, reads) + _when(key, deps, order)
+        if key in start:
+            lines.append(_line(key, start[key], what, True))
+            continue
+        found, value = _example(reads, [r for r in own if r.key == key])
+        if found:
+            lines.append(_line(key, value, what, False))
+        else:
+            lines.append(f"# {key}: {what}")
+    return lines
+
+
+def scaffold(kind: str, title: str) -> str:
+    """The text of a new scenario file of this kind."""
+    start = json.loads(json.dumps(minimal_scenarios()[kind]))
+    start["title"] = title
+    own = load_recorded(start)
+    if own is None:
+        raise ScenarioError(f'the starting {kind} scenario does not load (title "{title}")')
+    catalog = explore()
+    out = [f"# A {kind} scenario, written by `tui-lab new`. Every key is listed: a commented line shows its",
+           "# default (or an example), what it means and when it applies; uncomment it to change it.",
+           "# The format, key by key: docs/reference.md; check this file with `tui-lab check FILE`.", ""]
+    top = [r for load in catalog.loads if _kind_of(load) == kind for r in load if r.path == ""]
+    for key in dict.fromkeys(r.key for r in top if r.reader not in ("section", "sections")):
+        reads = [r for r in top if r.key == key]
+        if key in start:
+            out.append(_line(key, start[key], meaning("", key), True))
+        else:
+            found, value = _example(reads, reads)
+            out.append(_line(key, value if found else "", meaning("", key), False))
+    out += ["", f"# {meaning('', 'lesson')} (see docs/lessons.md)", "# [[lesson]]",
+            *("# " + line.lstrip("# ") for line in _table_lines("lesson", kind, {}, own))]
+    # a table the starting scenario reads gets its header (an empty table is valid); the others stay comments
+    read = {r.key for r in own if r.path == ""}
+    for key, reader in dict.fromkeys((r.key, r.reader) for r in top if r.reader in ("section", "sections")
+                                     and r.key != "lesson"):
+        out += ["", f"# {meaning('', key)}" + ("" if key in read else " (not read with the names chosen above)")]
+        for entry in (start.get(key) or [{}]) if reader == "sections" else [start.get(key, {})]:
+            out.append(f"{'' if key in read else '# '}{table_heading(key, reader)}")
+            out += _table_lines(key, kind, entry, own)
+    return "\n".join(line.rstrip() for line in out) + "\n"
+
+
+def write_new(kind: str, name: str) -> Path:
+    """Write NAME(.toml) with a starting scenario of KIND; never over an existing file."""
+    path = Path(name if name.endswith(".toml") else f"{name}.toml")
+    text = scaffold(kind, path.stem)
+    try:
+        with open(path, "x", encoding="utf-8") as out:
+            out.write(text)
+    except FileExistsError:
+        raise ScenarioError(f"{path}: already exists (tui-lab new never overwrites a file)") from None
+    except OSError as err:
+        raise ScenarioError(f"{path}: cannot write: {err.strerror or err}") from None
+    return path
