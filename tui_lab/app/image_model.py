@@ -41,6 +41,7 @@ class ImageSnapshot:
     step: int
     batch: np.ndarray | None            # (m, C, H, W) as the model saw them; None for a dense model
     batch_targets: np.ndarray | None    # (m, K)
+    batch_rows: int                     # images in the whole batch (m of them are kept)
     holes: np.ndarray | None            # (m, 4) Cutout boxes (top, bottom, left, right), -1 when none
     patch: np.ndarray | None            # (5,) CutMix box and 1000 lambda', -1 when none
     samples: np.ndarray                 # (s, C, H, W) test images
@@ -87,6 +88,7 @@ def image_snapshot(trainer, curve: HeldOutCurve, chosen: int, shape: tuple[int, 
         probs = outputs[-1]
         maps = [layer[-1] for layer in outputs[:-1]]
         batch, targets, holes, patch = trainer.batch_as_seen()
+        batch_rows = batch.shape[0]
         keep = slice(0, STRIP_IMAGES)
         batch, targets, holes = batch[keep], targets[keep], holes[keep]
         filters = trainer.first_filters()[:MAX_FILTERS]
@@ -99,7 +101,7 @@ def image_snapshot(trainer, curve: HeldOutCurve, chosen: int, shape: tuple[int, 
         loss, _ = trainer.evaluate(test)
         picks = np.r_[np.arange(min(SAMPLE_IMAGES, test.size)), chosen]
         probs = all_probs[picks]
-        maps, batch, targets, holes, patch = [], None, None, None, None
+        maps, batch, targets, holes, patch, batch_rows = [], None, None, None, None, 0
         filters = dense_first_layer(trainer, shape)
         layer_params = dense_layer_params(trainer.model)
     accuracy = float(np.trace(confusion) / max(confusion.sum(), 1))
@@ -107,7 +109,7 @@ def image_snapshot(trainer, curve: HeldOutCurve, chosen: int, shape: tuple[int, 
         curve.add(trainer.epoch, float(loss), accuracy)
     truth = trainer.y[test[picks]].astype(int)
     pred = probs.argmax(axis=1)
-    return ImageSnapshot(cnn, trainer.steps, batch, targets, holes, patch, images[picks[:-1]], truth[:-1], pred[:-1],
+    return ImageSnapshot(cnn, trainer.steps, batch, targets, batch_rows, holes, patch, images[picks[:-1]], truth[:-1], pred[:-1],
                          probs.max(axis=1)[:-1], confusion, HeldOutCurve(list(curve.epochs), list(curve.loss),
                                                                       list(curve.accuracy)),
                          filters, chosen, images[chosen], int(truth[-1]), int(pred[-1]), maps, layer_params,

@@ -87,19 +87,24 @@ def picture(values: np.ndarray, colour=grey, scale: int = 1, tint: np.ndarray | 
 def tile(blocks: list[list[Text]], captions: list[Text | str] | None, width: int, gap: int = 1,
          max_lines: int | None = None) -> list[Text]:
     """Blocks (lists of equally wide lines) side by side, wrapped to `width` columns, captions under each
-    (when given); only as many rows of blocks as fit in `max_lines`, the last line then saying how many
-    were left out."""
+    (when given); only as many rows of blocks as fit in `max_lines` (at least one)."""
+    return tile_fit(blocks, captions, width, gap, max_lines)[0]
+
+
+def tile_fit(blocks: list[list[Text]], captions: list[Text | str] | None, width: int, gap: int = 1,
+             max_lines: int | None = None) -> tuple[list[Text], int]:
+    """`tile`, and how many of the blocks it drew."""
     if not blocks:
-        return []
+        return [], 0
     cell = max(max(line.cell_len for line in b) for b in blocks)
     if captions:
         cell = max(cell, max(Text(c).cell_len if isinstance(c, str) else c.cell_len for c in captions))
     per_row = max(1, (width + gap) // (cell + gap))
     row_lines = max(len(b) for b in blocks) + (1 if captions else 0)
     out: list[Text] = []
+    shown = 0
     for start in range(0, len(blocks), per_row):
-        if max_lines is not None and len(out) + row_lines > max_lines:
-            out.append(Text(f"… {len(blocks) - start} more (a larger terminal shows them)", style="dim"))
+        if out and max_lines is not None and len(out) + row_lines > max_lines:
             break
         row = blocks[start:start + per_row]
         for y in range(max(len(b) for b in row)):
@@ -107,7 +112,8 @@ def tile(blocks: list[list[Text]], captions: list[Text | str] | None, width: int
         if captions:
             out.append(_row_line([c if isinstance(c, Text) else Text(c) for c in captions[start:start + per_row]],
                                  cell, gap))
-    return out
+        shown += len(row)
+    return out, shown
 
 
 def _row_line(parts: list[Text], cell: int, gap: int) -> Text:
@@ -146,12 +152,11 @@ def batch_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
         lines.append(Text("a dense model sees each image as one row of pixels", style="italic"))
         sample_room = room
     else:
-        title = Text(f"batch of step {snap.step} as the model sees it", style="bold")
+        tags = Text()
         if (snap.holes[:, 0] >= 0).any():
-            title.append("  Cutout", style="bold rgb(200,60,60)")
+            tags.append(" Cutout", style="bold rgb(200,60,60)")
         if snap.patch[0] >= 0:
-            title.append(f"  CutMix λ'={snap.patch[4] / 1000:.2f}", style="bold rgb(90,200,90)")
-        lines.append(title)
+            tags.append(f" CutMix λ'={snap.patch[4] / 1000:.2f}", style="bold rgb(90,200,90)")
         blocks = []
         for img, (y0, y1, x0, x1) in zip(snap.batch, snap.holes):
             tint = np.zeros(img.shape[1:], dtype=int)
@@ -160,8 +165,16 @@ def batch_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
             if y0 >= 0:
                 tint[y0:y1, x0:x1] = 1
             blocks.append(picture(img[0], tint=tint))
-        strip = tile(blocks, [target_caption(t) for t in snap.batch_targets], width,
-                     max_lines=max(room // 2, 5))
+        strip, shown = tile_fit(blocks, [target_caption(t) for t in snap.batch_targets], width,
+                                max_lines=max(room // 2, 5))
+        title = Text(f"step {max(snap.step, 1)} batch as the model sees it", style="bold")
+        count = Text(f" {shown}/{snap.batch_rows}", style="dim")
+        if title.cell_len + count.cell_len + tags.cell_len > width:
+            title = Text(f"batch of step {max(snap.step, 1)}", style="bold")
+        if title.cell_len + count.cell_len + tags.cell_len <= width:
+            title.append_text(count)
+        title.append_text(tags)
+        lines.append(title)
         lines += strip
         sample_room = room - len(strip)
     lines.append(Text("test images: prediction (red when wrong)", style="bold"))
@@ -186,8 +199,9 @@ def confusion_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
     k = counts.shape[0]
     total = max(int(counts.sum()), 1)
     cell = 4 if width >= 4 * k + 12 else 3
-    lines = [Text(f"confusion, {total} test images (row true, column predicted)", style="bold"),
-             Text("    " + "".join(f"{j:>{cell}}" for j in range(k)) + "  recall", style="dim")]
+    lines = [Text("confusion: rows true, columns predicted", style="bold"),
+             Text("    " + "".join(f"{j:>{cell}}" for j in range(k)) + ("  recall" if cell == 4 else "  rec"),
+                  style="dim")]
     top = max(int(counts.max()), 1)
     for i in range(k):
         line = Text(f" {i:>2} ", style="dim")
@@ -200,35 +214,43 @@ def confusion_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
         row = int(counts[i].sum())
         line.append(f"  {counts[i, i] / row:4.2f}" if row else "     -")
         lines.append(line)
-    lines.append(Text(f"accuracy {np.trace(counts) / total:.3f}", style="bold"))
-    lines.append(Text("parameters per layer: " + " + ".join(str(n) for _, n in snap.layer_params)
-                      + f" = {snap.n_params}", style="dim"))
+    lines.append(Text(f"accuracy {np.trace(counts) / total:.3f} on {total} test images", style="bold"))
+    lines.append(Text("params: " + " + ".join(str(n) for _, n in snap.layer_params) + f" = {snap.n_params}",
+                      style="dim"))
     return lines
 
 
 def filter_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
     filters = snap.filters
     if snap.cnn:
-        title = Text(f"filters {filters.shape[2]}x{filters.shape[3]} (orange +, blue -)", style="bold")
-        if filters.shape[2:] == (3, 3):
-            edges = sobel_alignment(filters)
-            title.append(f"  edge-like {int((edges >= 0.7).sum())}/{len(edges)}, |cos| {edges.mean():.2f}, "
-                         f"nbr {neighbour_correlation(filters).mean():.2f}", style="dim")
+        lines = [Text(f"filters {filters.shape[2]}x{filters.shape[3]} (orange +, blue -)", style="bold")]
     else:
-        title = Text("first-layer weights per hidden unit (orange +, blue -)", style="bold")
+        lines = [Text("first-layer weights per hidden unit (orange +, blue -)", style="bold")]
     scale = 2 if snap.cnn and filters.shape[2] <= 4 and height >= 24 else 1
     blocks = [picture(f[0] / (np.abs(f[0]).max() or 1.0), colour=signed, scale=scale) for f in filters]
-    lines = [title, *tile(blocks, [str(i + 1) for i in range(len(blocks))], width, max_lines=max(3, height // 3))]
-    name = Text(f"test image {snap.chosen + 1} (, .): true {snap.chosen_true}, predicted ", style="bold")
+    lines += tile(blocks, [str(i + 1) for i in range(len(blocks))], width, max_lines=max(3, height // 3))
+    if snap.cnn and filters.shape[2:] == (3, 3):
+        edges = sobel_alignment(filters)
+        lines.append(Text(f"edge-like {int((edges >= 0.7).sum())}/{len(edges)}, Sobel |cos| {edges.mean():.2f}, "
+                          f"nbr {neighbour_correlation(filters).mean():.2f}", style="dim"))
+    name = Text(f"image {snap.chosen + 1} (, .) {snap.chosen_true} -> ", style="bold")
     name.append(str(snap.chosen_pred), style="green" if snap.chosen_pred == snap.chosen_true else "bold red")
     if not snap.maps:
         return [*lines, name, *picture(snap.chosen_image[0]), Text("(a dense model has no feature maps)", style="italic")]
-    name.append("; input, then each layer's maps", style="dim")
     lines.append(name)
-    maps = [picture(snap.chosen_image[0])]
-    for layer in snap.maps:
-        maps += [picture(m / (np.abs(m).max() or 1.0), colour=signed) for m in layer[:16]]
-    return lines + tile(maps, None, width, max_lines=max(height - len(lines), 4))
+    drawn, total = 0, sum(min(len(layer), 16) for layer in snap.maps)
+    groups = [[picture(snap.chosen_image[0])]] + [[picture(m / (np.abs(m).max() or 1.0), colour=signed)
+                                                    for m in layer[:16]] for layer in snap.maps]
+    groups[1] = groups[0] + groups[1]          # the input beside its first layer's maps
+    for group in groups[1:]:
+        room = height - len(lines)
+        if room < len(group[-1]):
+            break
+        part, shown = tile_fit(group, None, width, max_lines=room)
+        lines += part
+        drawn += shown
+    name.append(f"; input + {drawn - 1}/{total} maps" if drawn else "", style="dim")
+    return lines
 
 
 PAGE_LINES = {"batch": batch_lines, "confusion": confusion_lines, "filters": filter_lines}
@@ -236,7 +258,7 @@ PAGE_LINES = {"batch": batch_lines, "confusion": confusion_lines, "filters": fil
 
 def board_lines(snap: ImageSnapshot | None, page: str, width: int, height: int = 40) -> list[Text]:
     """The lines of one page of the board in `width` x `height` cells."""
-    header = Text(" | ".join(p.upper() if p == page else p for p in PAGES) + "   (i: next view)", style="dim")
+    header = Text(" ".join(p.upper() if p == page else p for p in PAGES) + "  (i: next)", style="dim")
     if snap is None:
         return [header, Text("press space or n to train", style="italic")]
     return [header, *PAGE_LINES[page](snap, max(width, 10), max(height - 1, 6))]
@@ -245,7 +267,7 @@ def board_lines(snap: ImageSnapshot | None, page: str, width: int, height: int =
 class ImageBoard(Widget):
     """The image board of the selected run; `snapshot` and `page` are set by the panel."""
 
-    DEFAULT_CSS = "ImageBoard { height: 1fr; overflow: hidden; }"
+    DEFAULT_CSS = "ImageBoard { width: 1fr; height: 1fr; overflow: hidden; }"
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
