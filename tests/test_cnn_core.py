@@ -189,3 +189,12 @@ def test_mlp_on_digits_sees_flat_pixels():
     result = run_scenario(sc)
     assert result["model"]["layer_sizes"] == [64, 16, 10]
     assert result["model"]["n_params"] == 64 * 16 + 16 + 16 * 10 + 10
+
+
+def test_validate_kind_refuses_image_sets_in_one_line():
+    sc = {"title": "v", "kind": "validate", "data": {"name": "digits", "n": 100},
+          "model": {"name": "mlp", "hidden": [8]}, "validate": {"method": "kfold", "k": 3},
+          "optimizers": [{"name": "adam"}]}
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(sc)
+    assert "data.name" in str(err.value) and "image set" in str(err.value)

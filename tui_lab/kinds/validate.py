@@ -12,6 +12,7 @@ import numpy as np
 
 from ..core import validate as core
 from ..core.datasets import make_dataset
+from ..core.image_data import IMAGE_SHAPES
 from ..core.optim import Optimizer
 from ..core.rng import key_for
 from ..core.train import TrainConfig
@@ -92,6 +93,9 @@ class ValidateSettings:
 
 def parse(top: Section, seed: int) -> ValidateSettings:
     data = parse_data(top, seed)
+    if data.name in IMAGE_SHAPES:
+        raise top.fail_at("data.name", f"{data.name} is an image set, trained by kind = \"train\"; the validation "
+                                       "methods work on the regression and 2-D classification sets")
     model = parse_model(top, data) if uses_model(top) else None
     sec = top.section("validate", required=True)
     method = sec.choice("method", core.METHODS, what="a validation method, one of")
