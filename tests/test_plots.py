@@ -293,3 +293,15 @@ def test_frame_figure_is_the_race_plot_at_120x40():
     race = race_for_frame(10)
     lines = draw_race(race, *FRAME_SIZE).plain.split("\n")
     assert len(race.lanes) == FRAME_RUNS and len(lines) == FRAME_SIZE[1]
+
+
+def test_a_cell_of_the_race_plot_maps_back_to_its_point():
+    from tui_lab.app.plots import race_point_at
+
+    race = race_of([{"name": "adam", "lr": 0.01}])
+    x0, x1, y0, y1 = race.surface.window()
+    lines = draw_race(race, 80, 24).plain.split("\n")
+    col = lines[1].index("┤") + 1                       # first data column, top data row
+    px, py = race_point_at(race, 80, 24, col, 1)
+    assert x0 < px < x0 + (x1 - x0) / 10 and y1 - (y1 - y0) / 10 < py < y1
+    assert race_point_at(race, 80, 24, 0, 1) is None and race_point_at(race, 80, 24, col, 0) is None

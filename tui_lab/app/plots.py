@@ -90,6 +90,16 @@ def draw_race(race, width: int, height: int, overlay=None) -> Text:
     return plot.render()
 
 
+def race_point_at(race, width: int, height: int, x: int, y: int) -> tuple[float, float] | None:
+    """The surface point under cell (x, y) of the content area of a race plot drawn at width x height (for a mouse
+    click on the contour), or None when the cell is outside the data area."""
+    plot = race_frame(width, height, race.surface.window(), "")
+    col, row = x - plot.label_width - 1, y - 1          # the data area starts after the y labels and the title
+    if not (0 <= col < plot.cols and 0 <= row < plot.rows):
+        return None
+    return plot.point_at(col, row)
+
+
 def loss_axis(curves: list[np.ndarray], log_scale: bool) -> tuple[float, float, bool]:
     """The y range of a loss plot: (lo, hi, clipped). Linear: from the best value to LINEAR_CLIP times
     the largest starting loss above it, so one diverging run cannot flatten the others; log: the
