@@ -198,6 +198,12 @@ def test_validate_huge_l2_is_a_clean_error(tmp_path):
     refused(tmp_path, VALIDATE.replace('"bootstrap"', '"kfold"') + "l2 = [0.0, 1e308]\n", "validate.l2")
 
 
+def test_surface_parameters_that_overflow_are_bad_input(tmp_path):
+    text = SURFACE.replace('"quadratic"', '"rosenbrock"\na = 1e308')
+    refused(tmp_path, text, "surface.a", "expected a number in [-1e+06, 1e+06]")
+    refused(tmp_path, SURFACE.replace('"quadratic"', '"quadratic"\nstart = [1e300, 0]'), "surface.start")
+
+
 def test_serve_bad_port_host_and_port_in_use():
     for port in ("99999", "0", "http"):
         line = one_error(cli("serve", "--port", port))

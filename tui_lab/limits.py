@@ -26,6 +26,7 @@ MAX_LESSON_STEPS = 1_000_000    # steps of one lesson (and, for surface / train,
 MAX_PENALTY = 1e6               # l2 / l1 penalties (beyond this a fit is only its intercept)
 MAX_NOISE = 1e3                 # noise standard deviations (data.noise, grad_noise, input_noise, weight_noise)
 MAX_MIXUP = 1e3                 # regularize.mixup (Beta's alpha)
+MAX_COORDINATE = 1e6            # surface start coordinates and surface parameters, in absolute value
 
 # -- a scenario's memory -----------------------------------------------------------------------------
 
@@ -177,6 +178,7 @@ def limit_rows() -> list[tuple[str, str, str]]:
         ("lesson.steps", f"{MAX_LESSON_STEPS:,}",
          "surface and train: lessons stop at the end of the run (run.steps / train.epochs)"),
         ("surface: run.steps", f"{MAX_STEPS:,}", ""),
+        ("surface.start, surface parameters (a, b, ...)", f"{MAX_COORDINATE:g} in absolute value", ""),
         ("surface: data.n (linreg)", f"{MAX_POINTS:,}", "run.batch_size at most data.n"),
         ("data.n", f"{MAX_POINTS:,}", ""),
         ("data.classes", f"{MAX_CLASSES}", "spirals, blobs"),

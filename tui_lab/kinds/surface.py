@@ -10,7 +10,7 @@ from .. import progress
 from ..core.optim import Optimizer
 from ..core.surface_run import SurfaceRun
 from ..core.surfaces import LINREG_DATA_DEFAULTS, SURFACES, Surface
-from ..limits import MAX_NOISE, MAX_PENALTY, MAX_POINTS, MAX_STEPS
+from ..limits import MAX_COORDINATE, MAX_NOISE, MAX_PENALTY, MAX_POINTS, MAX_STEPS
 from ..output import table
 from ..scenario.fields import Section
 from ..scenario.optimizers import parse_optimizers
@@ -35,8 +35,10 @@ def parse(top: Section, seed: int) -> SurfaceSettings:
     sec = top.section("surface", required=True)
     name = sec.choice("name", list(SURFACES), what="a surface name, one of")
     spec = SURFACES[name]
-    start = sec.numbers("start", list(spec.start), length=2, expected="[x, y], two finite numbers")
-    params = {key: sec.number(key, default) for key, default in spec.params.items()}
+    start = sec.numbers("start", list(spec.start), length=2, check=lambda v: abs(v) <= MAX_COORDINATE,
+                        expected=f"[x, y], two numbers in [-{MAX_COORDINATE:g}, {MAX_COORDINATE:g}]")
+    params = {key: sec.number(key, default, low=-MAX_COORDINATE, high=MAX_COORDINATE)
+              for key, default in spec.params.items()}
     sec.done()
 
     data = top.section("data")
