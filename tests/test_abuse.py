@@ -200,7 +200,7 @@ def test_validate_huge_l2_is_a_clean_error(tmp_path):
 
 def test_surface_parameters_that_overflow_are_bad_input(tmp_path):
     text = SURFACE.replace('"quadratic"', '"rosenbrock"\na = 1e308')
-    refused(tmp_path, text, "surface.a", "expected a number in [-1e+06, 1e+06]")
+    refused(tmp_path, text, "surface.a", "expected a number in [-1000000, 1000000]")
     refused(tmp_path, SURFACE.replace('"quadratic"', '"quadratic"\nstart = [1e300, 0]'), "surface.start")
 
 
