@@ -42,7 +42,7 @@ def step_text(writer, head: str) -> Text:
         out.append(line.rule + "\n", RULE_STYLE)
         if line.numbers:
             text, sep, result = line.numbers.rpartition(" = ")
-            if sep:
+            if sep and text:
                 out.append("  = " + text + "\n", NUMBERS_STYLE)
                 out.append("  = " + result + "\n", RESULT_STYLE)
             else:

@@ -89,7 +89,7 @@ class Writer:
     def gradient(self) -> np.ndarray | None:
         s = self.step
         if s is not None and s.idx.size == 1:     # one weight of a model: its part of the batch gradient
-            self.line("g", "g_t = ∂L/∂w at W_t, on this step's batch", lambda: ("∂L/∂w", s.g[s.idx]))
+            self.line("g", "g_t = ∂L/∂w at W_t, on this step's batch", lambda: ("", s.g[s.idx]))
         else:
             self.line("g", "g_t = ∇f(W_t)", lambda: (f"∇f{fmt(s.w[s.idx])}", s.g[s.idx]))
         if s is None:
