@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .commands import Command, key_label
+from .inspector.text import all_rules_text
 
 
 class Dialog(ModalScreen):
@@ -50,6 +51,8 @@ class HelpScreen(Dialog):
                 text.append(f"  {key_label(c.key):>14}  ", style="bold")
                 text.append(f"{c.title}: {c.help}\n")
             text.append("\n")
+        text.append_text(all_rules_text())       # the optimizers' update rules, as the inspector writes them
+        text.append("\n\n")
         text.append("Tab / shift+tab move between controls; Enter applies a typed value; "
                     "Escape closes a dialog. ctrl+p opens the command palette with every command.", style="dim")
         with Vertical(id="help-box", classes="dialog"):

@@ -62,8 +62,19 @@ def _first_of_each_kind() -> None:
             continue
 
 
+def _train_inspector() -> None:
+    """The train loop's recording variant (with the step inspector's probe), compiled ahead."""
+    from .. import load_scenario
+    from ..core.step_inspector import TrainInspection
+
+    scenario = load_scenario({"title": "warm-up", "kind": "train", "data": {"name": "linear", "n": 20},
+                              "model": {"name": "linear"}, "train": {"epochs": 1},
+                              "optimizers": [{"name": "sgd", "lr": 0.1}]})
+    TrainInspection(scenario.settings.make_trainers(scenario.seed)[0]).follow(1)
+
+
 JOBS = (_race, _surfaces, _sweep)       # what this process loads once the child has compiled it
-PREBUILD = JOBS + (_first_of_each_kind,)
+PREBUILD = JOBS + (_first_of_each_kind, _train_inspector)
 _started = False
 
 
