@@ -33,18 +33,19 @@ def poly_features(x, degree):
     return out
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def ridge_designs(x, y, idx, degree, l2):
     """Least-squares systems (A, b), one per row of idx (rows of x/y to fit, repeats allowed),
     whose solutions minimise mean((Fw + c - y)^2) + (l2/2)|w|^2 with the bias c last and not
-    penalised: F stacked over sqrt(n*l2/2)*I."""
+    penalised: F stacked over sqrt(n*l2/2)*I. Serial: filling is cheap next to the solve, and a
+    parallel region's start-up cost (tens of ms on a busy machine) dwarfed it."""
     reps, n = idx.shape
     p = x.shape[1] * degree
     rows = n + p if l2 > 0.0 else n
     a = np.zeros((reps, rows, p + 1))
     b = np.zeros((reps, rows))
     root = math.sqrt(n * l2 / 2.0)
-    for r in prange(reps):
+    for r in range(reps):
         fill_design(a[r], b[r], x, y, idx[r], degree, root)
     return a, b
 

@@ -4,7 +4,7 @@ nested), hyperparameter search, capacity, bias-variance, bootstrap, bagging, boo
 Each method takes a `Problem` (one data set with its train / validation / test rows, and for
 synthetic regression the noiseless generating function and a way to draw fresh samples) and
 `Learner`s (things that fit many index sets at once and predict), and returns an `Outcome`:
-`results` rows and a `summary` in the layout of the SPEC's JSON, `extras` for more JSON keys
+`results` rows and a `summary` in the layout of the JSON output (docs/json.md), `extras` for more JSON keys
 and `curves` (arrays on a 1-D plotting grid) for the pictures.
 
 The test rows never feed a choice: folds, candidate selection and early decisions use the
@@ -221,6 +221,33 @@ def make_folds(problem: Problem, method: str, k: int, seed: int, *, p: int = 1,
     return [(np.sort(np.concatenate(parts[:i] + parts[i + 1:])), np.sort(part)) for i, part in enumerate(parts)]
 
 
+FOLD_BATCH = 512      # folds fit in one call (many at once: leave-p-out has thousands of small fits)
+
+
+def fold_losses(problem: Problem, learner: Learner, folds: list) -> list[tuple[float, float]]:
+    """(training loss, validation loss) of the learner fit on each fold's training rows. Folds with
+    the same number of training rows are fit together (one fit_many call per batch), each fit on
+    its own rows only, and predicted on every row of the folds, from which each fold takes its own."""
+    x, y = problem.x, problem.y
+    rows = np.unique(np.concatenate([np.concatenate([f, v]) for f, v in folds]))
+    where = np.full(x.shape[0], -1, dtype=np.int64)
+    where[rows] = np.arange(rows.size)
+    out: list[tuple[float, float] | None] = [None] * len(folds)
+    by_size: dict[int, list[int]] = {}
+    for i, (fit_rows, _) in enumerate(folds):
+        by_size.setdefault(fit_rows.size, []).append(i)
+    for group in by_size.values():
+        for start in range(0, len(group), FOLD_BATCH):
+            batch = group[start:start + FOLD_BATCH]
+            params = learner.fit_many(x, y, np.stack([folds[i][0] for i in batch]))
+            pred = learner.predict_many(params, x[rows])
+            for r, i in enumerate(batch):
+                fit_rows, val_rows = folds[i]
+                out[i] = (float(problem.loss(pred[r][where[fit_rows]], y[fit_rows])),
+                          float(problem.loss(pred[r][where[val_rows]], y[val_rows])))
+    return out
+
+
 def simplicity(label: dict) -> tuple:
     """Sort key from the simplest candidate to the most flexible (low degree / width, high l2)."""
     return (label.get("degree", 0), label.get("width", 0), -label.get("l2", 0.0))
@@ -235,9 +262,8 @@ def cross_validate(problem: Problem, candidates: list[Learner], method: str, fol
     rows, table = [], []
     for learner in candidates:
         val_losses = []
-        for number, (fit_rows, val_rows) in enumerate(folds, start=1):
-            pred_fit, pred_val = fit_predict(learner, x, y, fit_rows, x[fit_rows], x[val_rows])
-            train_loss, val_loss = float(problem.loss(pred_fit, y[fit_rows])), float(problem.loss(pred_val, y[val_rows]))
+        for number, ((fit_rows, val_rows), (train_loss, val_loss)) in enumerate(
+                zip(folds, fold_losses(problem, learner, folds)), start=1):
             val_losses.append(val_loss)
             rows.append({**learner.label, "fold": number, "n_train": fit_rows.size, "n_val": val_rows.size,
                          "train_loss": train_loss, "val_loss": val_loss})
@@ -281,12 +307,10 @@ def kfold_beside_exhaustive(problem: Problem, learner: Learner, p: int, seed: in
     k = problem.pool.size // p
     if k < 2:
         return []
-    x, y = problem.x, problem.y
     means = []
     for draw in range(KFOLD_SHUFFLES):
-        losses = [float(problem.loss(fit_predict(learner, x, y, fit_rows, x[val_rows])[0], y[val_rows]))
-                  for fit_rows, val_rows in make_folds(problem, "kfold", k, seed, stream=STREAM_SHUFFLES, draw=draw)]
-        means.append(float(np.mean(losses)))
+        folds = make_folds(problem, "kfold", k, seed, stream=STREAM_SHUFFLES, draw=draw)
+        means.append(float(np.mean([val for _, val in fold_losses(problem, learner, folds)])))
     return means
 
 
