@@ -262,7 +262,7 @@ def run_in_background(handler, args) -> int:
 
     progress.reset()
     worker = threading.Thread(target=work, name=f"tui-lab {handler.__name__}", daemon=True)
-    bar = ProgressBar() if sys.stderr.isatty() else None
+    bar = ProgressBar() if handler is cmd_run and sys.stderr.isatty() else None
     try:
         worker.start()
         started = time.monotonic()

@@ -36,7 +36,7 @@ def parse(top: Section, seed: int) -> SurfaceSettings:
     name = sec.choice("name", list(SURFACES), what="a surface name, one of")
     spec = SURFACES[name]
     start = sec.numbers("start", list(spec.start), length=2, check=lambda v: abs(v) <= MAX_COORDINATE,
-                        expected=f"[x, y], two numbers in [-{MAX_COORDINATE:g}, {MAX_COORDINATE:g}]")
+                        expected=f"[x, y], two numbers in [-{MAX_COORDINATE:.0f}, {MAX_COORDINATE:.0f}]")
     params = {key: sec.number(key, default, low=-MAX_COORDINATE, high=MAX_COORDINATE)
               for key, default in spec.params.items()}
     sec.done()
