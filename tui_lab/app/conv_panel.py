@@ -29,7 +29,7 @@ from textual.widgets import Static
 
 from ..core.conv import NAMED_KERNELS, Conv, Term, partial_sums
 from ..kinds.conv import shape_text
-from .commands import Command, bindings
+from .commands import Command
 from .autoplay import AutoplayPanel
 
 SPEEDS = (1, 2, 4, 8, 16, 32)       # terms per second when playing
@@ -150,7 +150,7 @@ class ConvView(ScrollableContainer, can_focus=True, inherit_bindings=False):
 
 class ConvPanel(AutoplayPanel):
     KIND = "conv"
-    BINDINGS = bindings(CONV_COMMANDS)
+    COMMANDS = CONV_COMMANDS
     DEFAULT_CSS = """
     ConvPanel { layout: vertical; }
     ConvPanel #conv-scroll { height: 1fr; overflow-x: auto; }
@@ -229,6 +229,7 @@ class ConvPanel(AutoplayPanel):
         self.refresh_view()
 
     def reset(self) -> None:
+        self.pending_steps = 0
         if self._ready():
             self._pause()
             self._restart_phase()
@@ -241,9 +242,6 @@ class ConvPanel(AutoplayPanel):
 
     def results(self) -> dict | None:
         return None if self.data is None else self.data.result
-
-    def commands(self) -> list:
-        return CONV_COMMANDS
 
     # --- actions ----------------------------------------------------------------------------
     def action_step_term(self, direction: int) -> None:

@@ -91,6 +91,7 @@ class FormPanel(KindPanel):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.running = False
+        self.stepping = False            # advancing a given number of steps (n, a lesson step)
         self._drawn = threading.Event()
 
     def _setup(self):
@@ -105,7 +106,7 @@ class FormPanel(KindPanel):
         elif self._setup().finished():
             self._say(self._finished_text())
         else:
-            self.running = True
+            self.running, self.stepping = True, False
             self._drive(None)
 
     def to_scenario(self) -> dict:
@@ -118,7 +119,7 @@ class FormPanel(KindPanel):
 
     def _stop(self) -> None:
         self.workers.cancel_group(self, self.RUN_GROUP)
-        self.running = False
+        self.running = self.stepping = False
         self._drawn.set()
 
     def _changed(self, status: str) -> None:
@@ -143,12 +144,21 @@ class FormPanel(KindPanel):
             error.update(f"[b red]✗[/] {str(err).removeprefix('<dict>: ')}")
             error.add_class("shown")
             return False
-        error.update("")
-        error.remove_class("shown")
+        self._clear_error()
         return True
 
+    def _clear_error(self) -> None:
+        error = self.query_one(self.ERROR_ID, Static)
+        error.update("")
+        error.remove_class("shown")
+
     async def _apply_input(self, field: FieldInput) -> None:
-        if self._setup() is None or field.value == field.applied:
+        if self._setup() is None:
+            return
+        if field.value == field.applied:          # back to the value in force: nothing to apply, nothing wrong
+            if field.has_class("-invalid"):
+                field.remove_class("-invalid")
+                self._clear_error()
             return
         value = parse_value(field.value) if field.value.strip() else None
         if await self._apply_field(field.path, value, f"{'.'.join(map(str, field.path))} set"):

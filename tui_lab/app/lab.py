@@ -16,9 +16,9 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Input, Static, TabbedContent, Tabs, TabPane
 
-from .commands import Command, bindings
+from .commands import Command, routed_bindings, types_into_input
 from .panel import KindPanel, PanelError, PanelStatus
 from .screens import BrowserScreen, ConfirmScreen, HelpScreen, PromptScreen
 
@@ -40,7 +40,19 @@ APP_COMMANDS = [
     Command("question_mark", "help", "Help", "every key"),
     Command("q", "quit", "Quit", "leave the lab"),
     Command("ctrl+p", "command_palette", "Palette", "the command palette: every command by name", footer=False),
+    Command("escape", "leave_input", "Leave input", "stop typing in an input box (the typed value is applied)",
+            footer=False),
 ]
+TAB_KEYS = ("f1", "f2", "f3", "f4", "f5", "f6")
+
+
+def tab_commands(kinds) -> list[Command]:
+    """F1.. show the lab's top tabs, in their order; ctrl+← / ctrl+→ step through them (terminals and
+    browsers that keep the F keys for themselves still pass those on)."""
+    return [Command(key, f"show_kind({kind!r})", f"{kind.capitalize()} tab", f"show the {kind} tab", footer=False)
+            for key, kind in zip(TAB_KEYS, kinds)] + [
+        Command("ctrl+right", "next_kind(1)", "Next tab", "show the next top tab", footer=False),
+        Command("ctrl+left", "next_kind(-1)", "Previous tab", "show the previous top tab", footer=False)]
 
 
 class ScenarioLoaded(Message):
@@ -65,7 +77,6 @@ def registered_panels() -> dict[str, type[KindPanel]]:
 class LabApp(App):
     TITLE = "tui-lab"
     CSS_PATH = "lab.tcss"
-    BINDINGS = bindings(APP_COMMANDS)
 
     def __init__(self, scenario: str | None = None, panels: dict[str, type[KindPanel]] | None = None,
                  probe: bool = False):
@@ -75,9 +86,16 @@ class LabApp(App):
         self.panel_classes = registered_panels() if panels is None else panels
         self.scenarios: dict[str, object] = {}             # kind -> the scenario its panel shows
         self.lesson_index: dict[str, int] = {}             # kind -> lesson entry in view (-1: intro)
+        self.requested: set[str] = set()                   # kinds whose first scenario is on its way
         self.statuses: dict[str, str] = {}
         self.errors: list[BaseException] = []              # every worker error, for tests and the log
         self.first_frame_at: float | None = None
+        # every command of the app and of each panel, bound here once (see commands.py)
+        self.routes: dict[str, list[Command]] = {"app": APP_COMMANDS + tab_commands(self.panel_classes)}
+        self.routes.update({kind: list(cls.COMMANDS) for kind, cls in self.panel_classes.items()})
+        for owner, commands in self.routes.items():
+            for binding in routed_bindings(owner, commands):
+                self._bindings.key_to_bindings.setdefault(binding.key, []).append(binding)
 
     # --- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -104,6 +122,7 @@ class LabApp(App):
     def on_mount(self) -> None:
         self._fit(self.size.width, self.size.height)
         self.call_after_refresh(self._first_frame)
+        self.requested.add(self._kind_of(self.source))
         self.load(self.source, True)
 
     def pop_screen(self):
@@ -129,10 +148,15 @@ class LabApp(App):
 
     # --- panels ----------------------------------------------------------------------------
     def current_kind(self) -> str | None:
-        tabs = self.screen_stack[0].query("#kinds") if self.screen_stack else None
-        if not tabs:   # the lab's screen is gone: a late message while the app closes
-            return None
-        active = tabs.first(TabbedContent).active
+        # asked for every key binding the footer shows: keep the tab strip at hand rather than
+        # searching the whole DOM each time (that search was a third of the startup time)
+        tabs = getattr(self, "_kinds_tabs", None)
+        if tabs is None or not tabs.is_attached:
+            found = self.screen_stack[0].query("#kinds") if self.screen_stack else None
+            if not found:   # the lab's screen is gone: a late message while the app closes
+                return None
+            tabs = self._kinds_tabs = found.first(TabbedContent)
+        active = tabs.active
         return active.removeprefix("tab-") if active.startswith("tab-") else None
 
     def current_panel(self) -> KindPanel | None:
@@ -193,19 +217,72 @@ class LabApp(App):
         self._show_lesson()
         self.call_after_refresh(self._focus_panel)
 
-    def _focus_panel(self) -> None:
-        """Put the focus inside the panel in view, so its own keys work straight away."""
+    def _focus_panel(self, lost_only: bool = False) -> None:
+        """Put the focus on the panel in view's main widget (its view before its tab strip, never
+        an input box, where letters would be typed), so the focus is visible and where the keys
+        act. With lost_only, only when the focus was lost (its widget hidden)."""
         kind = self.current_kind()
-        if kind not in self.panel_classes:
+        if kind not in self.panel_classes or self.screen is not self.screen_stack[0]:
             return
         panel = self.query_one(f"#panel-{kind}", KindPanel)
+        chain = self.screen.focus_chain
         focused = self.focused
-        if focused is not None and (focused is panel or panel in focused.ancestors):
+        if focused is not None and focused in chain and (lost_only or panel in focused.ancestors):
             return
-        for widget in panel.query("*"):
-            if widget.focusable:
-                widget.focus()
-                return
+        inside = [w for w in chain if panel in w.ancestors]
+        views = [w for w in inside if not isinstance(w, (Input, Tabs))]
+        for widget in views + [w for w in inside if isinstance(w, Tabs)] + inside:
+            widget.focus()
+            return
+
+    # --- the command router ------------------------------------------------------------------
+    def command_live(self, owner: str, index: int, key: str) -> bool:
+        """Whether a declared command acts now: no dialog open, not a key the focused input box
+        types, its panel in view (and loaded) on the command's sub-tab, and its owner willing."""
+        if len(self.screen_stack) > 1 and self.screen is not self.screen_stack[0]:
+            return False
+        command = self.routes[owner][index]
+        if isinstance(self.focused, Input) and types_into_input(key):
+            return False
+        if owner == "app":
+            name = command.action.split("(")[0]
+            return self.check_action(name, ()) is not False
+        if owner != self.current_kind() or owner not in self.scenarios:
+            return False
+        panel = self.query_one(f"#panel-{owner}", KindPanel)
+        return not command.view or command.view == panel.current_view()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "command":
+            return self.command_live(*parameters)
+        if action == "leave_input":
+            return isinstance(self.focused, Input)
+        return True
+
+    async def action_command(self, owner: str, index: int, key: str) -> None:
+        command = self.routes[owner][index]
+        target = self if owner == "app" else self.query_one(f"#panel-{owner}", KindPanel)
+        try:
+            await target.run_action(command.action)
+        except Exception as err:          # a panel's bug must not take the lab down
+            self.report_error(err)
+        self.refresh_bindings()
+        self.call_after_refresh(self._focus_panel, True)
+
+    def action_leave_input(self) -> None:
+        """Esc in an input box: the value is applied (as on leaving it) and the focus returns to
+        the panel's main widget."""
+        self.screen.set_focus(None)
+        self._focus_panel()
+
+    def action_show_kind(self, kind: str) -> None:
+        self.query_one("#kinds", TabbedContent).active = f"tab-{kind}"
+
+    def action_next_kind(self, direction: int) -> None:
+        kinds = list(self.panel_classes)
+        current = self.current_kind()
+        at = kinds.index(current) if current in kinds else 0
+        self.action_show_kind(kinds[(at + direction) % len(kinds)])
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.notify(message.text, title="cannot open", severity="error", timeout=8)
@@ -215,10 +292,12 @@ class LabApp(App):
     def _kind_shown(self) -> None:
         """A panel seen for the first time gets the first shipped scenario of its kind."""
         kind = self.current_kind()
-        if self.scenarios and kind in self.panel_classes and kind not in self.scenarios:
-            self.set_status(f"loading a {kind} scenario…")
+        if kind in self.panel_classes and kind not in self.scenarios and kind not in self.requested:
+            self.requested.add(kind)
+            self.statuses[kind] = f"loading a {kind} scenario…"
             self._load_first_of(kind)
         self.set_status(self.statuses.get(kind or "", ""))
+        self.refresh_bindings()
         self._show_lesson()
         self.call_after_refresh(self._focus_panel)
 
@@ -235,8 +314,7 @@ class LabApp(App):
 
     # --- status, errors --------------------------------------------------------------------
     def on_panel_status(self, message: PanelStatus) -> None:
-        sender = getattr(message, "_sender", None)
-        kind = getattr(sender, "KIND", None) or self.current_kind() or ""
+        kind = message.kind or getattr(getattr(message, "_sender", None), "KIND", None) or self.current_kind() or ""
         self.statuses[kind] = message.text
         if kind == self.current_kind():
             self.set_status(message.text)
@@ -284,8 +362,8 @@ class LabApp(App):
                                      (more, "dim")))
 
     def action_lesson(self, delta: int) -> None:
-        """Entering lesson entry i advances the simulation by its steps; going back replays the
-        entries before it from a reset, so the picture always matches the text."""
+        """Lesson entry i shows the state it describes: a reset, then the lesson's steps up to and
+        including entry i, whatever the student ran or changed before."""
         kind = self.current_kind()
         sc = self.scenarios.get(kind or "")
         lessons = getattr(sc, "lessons", None)
@@ -297,13 +375,10 @@ class LabApp(App):
         if new == old:
             return
         self.lesson_index[kind] = new
-        if new == old + 1:
-            self.call_panel("advance", lessons[new].steps)
-        else:
-            self.call_panel("reset")
-            total = sum(le.steps for le in lessons[:new + 1])
-            if total:
-                self.call_panel("advance", total)
+        self.call_panel("reset")
+        total = sum(le.steps for le in lessons[:new + 1])
+        if total:
+            self.call_panel("advance", total)
         self._show_lesson()
 
     # --- the fixed keys --------------------------------------------------------------------
@@ -421,7 +496,7 @@ class LabApp(App):
     def _export(self, form: str, target: Path) -> None:
         """Results can take a moment (they are recomputed exactly), so they are written off the UI thread."""
         from ..kinds import KINDS
-        from ..output import csv_text, to_json
+        from ..output import check_folder, csv_text, to_json, write_files
 
         panel = self.current_panel()
         result = panel.results() if panel is not None else None
@@ -433,19 +508,12 @@ class LabApp(App):
                 self.call_from_thread(self.set_status, f"exported {target}")
             return
         tables = KINDS[panel.KIND].csv_tables(result)
-        try:
-            target.mkdir(parents=True, exist_ok=True)
+        try:      # the rules of `tui-lab run --csv`: existing files are kept, all files are written or none
+            targets = check_folder(target, list(tables))
+            write_files([(t, csv_text(rows)) for t, rows in zip(targets, tables.values())])
         except OSError as err:
-            self.call_from_thread(self.report_problem, f"cannot make the folder {target}: {err.strerror or err}")
+            self.call_from_thread(self.report_problem, f"not exported: {err}")
             return
-        taken = [name for name in tables if (target / name).exists()]
-        if taken:
-            self.call_from_thread(self.set_status, f"not exported: {target} already holds {', '.join(taken)}"
-                                  " (choose an empty folder)")
-            return
-        for name, rows in tables.items():
-            if not self.call_from_thread(self._write, target / name, csv_text(rows)):
-                return
         self.call_from_thread(self.set_status, f"exported {len(tables)} CSV file(s) into {target}")
 
     def action_screenshot(self) -> None:

@@ -15,11 +15,13 @@ from textual.worker import Worker, WorkerState
 
 
 class PanelStatus(Message):
-    """A one-line status for the app's status bar (e.g. 'running: epoch 40/100', 'diverged at step 12')."""
+    """A one-line status for the app's status bar (e.g. 'running: epoch 40/100', 'diverged at step 12'),
+    from the panel of `kind`: shown while that panel is in view, kept for when it comes back."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, kind: str = "") -> None:
         super().__init__()
         self.text = text
+        self.kind = kind
 
 
 class PanelError(Message):
@@ -34,6 +36,7 @@ class KindPanel(Widget):
     """One tab of the lab for one scenario kind."""
 
     KIND: ClassVar[str] = ""
+    COMMANDS: ClassVar[list] = []   # tui_lab.app.commands.Command: the app binds and routes them
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Worker errors (workers started with exit_on_error=False) go to the app's error handler."""
@@ -42,7 +45,7 @@ class KindPanel(Widget):
 
     def _say(self, text: str) -> None:
         """A line for the app's status bar."""
-        self.post_message(PanelStatus(text))
+        self.post_message(PanelStatus(text, self.KIND))
 
     def load_scenario(self, scenario) -> None:
         """Show a validated tui_lab.scenario.Scenario of this panel's kind, reset and paused."""
@@ -75,6 +78,13 @@ class KindPanel(Widget):
     # Optional hooks (the app works without them).
 
     def commands(self) -> list:
-        """This panel's own commands (tui_lab.app.commands.Command), for the palette and the help
-        screen; declare the same list as the panel's BINDINGS with commands.bindings()."""
-        return []
+        """This panel's own commands, for the palette and the help screen (the class's COMMANDS)."""
+        return list(self.COMMANDS)
+
+    def current_view(self) -> str:
+        """The id of the panel's sub-tab in view ("" for a panel without sub-tabs): a Command with
+        `view` set acts only there."""
+        from textual.widgets import TabbedContent
+
+        tabs = self.query(TabbedContent)
+        return tabs.first().active if tabs else ""

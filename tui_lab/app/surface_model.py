@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import load_scenario, run_scenario
-from ..core.contour import contour_levels, contour_segments, raster_points
+from ..core.contour import contour_levels, contour_segments, raster_points, sample_surface
 from ..core.surface_run import SurfaceRun
 from ..core.surfaces import SURFACES
+from .canvas import RUN_COLOURS
 from .forms import edited
 
-RUN_COLOURS = ("red", "cyan", "green", "magenta", "yellow", "blue", "orange", "white")   # plotext names
-RICH_NAMES = {"orange": "dark_orange"}                    # where Rich spells a colour differently
 HISTORY_CAPACITY = 4096
 CONTOUR_GRID = 160
 CONTOUR_LEVELS = 8
@@ -95,7 +94,7 @@ class Lane:
     @property
     def style(self) -> str:
         """The run's colour as a Rich style (legend, tables)."""
-        return RICH_NAMES.get(self.colour, self.colour)
+        return self.colour
 
     def restart(self) -> None:
         self.run.reset()
@@ -181,6 +180,47 @@ class Race:
         raw["optimizers"][index] = entry
         self.apply(raw)
 
+    def scale_lr(self, index: int, factor: float) -> float:
+        """The run's learning rate times `factor` (3 significant digits); the run restarts."""
+        lr = float(f"{self.lanes[index].run.optimizer.hyperparams['lr'] * factor:.3g}")
+        self.set(("optimizers", index, "lr"), lr)
+        return lr
+
+    def step_momentum(self, index: int, direction: int) -> tuple[str, float] | None:
+        """The run's momentum (or beta1) one rung up or down MOMENTUM_LADDER; None for an optimizer
+        without one. The run restarts."""
+        hyper = self.lanes[index].run.optimizer.hyperparams
+        if "momentum" in hyper:
+            name, value = "momentum", float(hyper["momentum"])
+        elif "betas" in hyper:
+            name, value = "beta1", float(hyper["betas"][0])
+        else:
+            return None
+        higher = [v for v in MOMENTUM_LADDER if v > value + 1e-12]
+        lower = [v for v in MOMENTUM_LADDER if v < value - 1e-12]
+        new = (higher[0] if higher else value) if direction > 0 else (lower[-1] if lower else value)
+        if name == "momentum":
+            self.set(("optimizers", index, "momentum"), new)
+        else:
+            self.set(("optimizers", index, "betas"), [new, float(hyper["betas"][1])])
+        return name, new
+
+    def use_sweep_cell(self, sweep: dict, i: int, j: int) -> None:
+        """A new run: the swept run's optimizer with the two swept values of cell (i, j)."""
+        raw = copy.deepcopy(self.raw)
+        entry = copy.deepcopy(raw["optimizers"][sweep["run_index"]])
+        entry.pop("label", None)
+        for axis, values, k in ((sweep["axis_a"], sweep["values_a"], i), (sweep["axis_b"], sweep["values_b"], j)):
+            value = float(f"{float(values[k]):.3g}")
+            if axis in ("beta1", "beta2"):
+                betas = list(entry.get("betas", self.lanes[sweep["run_index"]].run.optimizer.hyperparams["betas"]))
+                betas[axis == "beta2"] = value
+                entry["betas"] = [float(b) for b in betas]
+            else:
+                entry[axis] = value
+        raw["optimizers"].append(entry)
+        self.apply(raw)
+
     @property
     def settings(self):
         return self.scenario.settings
@@ -219,7 +259,7 @@ class Race:
         window = s.window()
         key = (s.name, repr(s.params), window, s.data_x.tobytes(), s.data_y.tobytes())
         if self.contour_cache.get("key") != key:
-            xs, ys, z = s.grid(CONTOUR_GRID, CONTOUR_GRID)
+            xs, ys, z = sample_surface(s, CONTOUR_GRID, CONTOUR_GRID)
             self.contour_cache = {"key": key, "segments": contour_segments(xs, ys, z, contour_levels(z, CONTOUR_LEVELS))}
         cache = self.contour_cache
         if cache.get("size") != (width, height):
@@ -257,6 +297,7 @@ class Race:
 
 
 DECAY_RATES = ("beta1", "beta2", "momentum", "dampening", "alpha", "rho")
+MOMENTUM_LADDER = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99)     # the m / M keys' rungs
 
 
 def sweep_axes(optimizer) -> list[str]:

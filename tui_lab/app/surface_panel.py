@@ -18,19 +18,21 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, DataTable, Label, RadioButton, RadioSet, Select, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
-from textual_plotext import PlotextPlot
 
-from .commands import Command, bindings
+from .commands import Command
 from .forms import FormPanel, field_row
-from .panel import PanelStatus
+from ..core.optim import OPTIMIZERS
+from .inspector import INSPECT_COMMANDS
+from .inspector.host import StepView, SurfaceInspectorHost
+from .inspector.text import rule_text
+from .plots import BraillePlot, draw_losses, draw_race, legend_text
 
 SPEEDS = (10, 30, 100, 300, 1_000, 3_000, 10_000, 100_000, 0)    # steps per second; 0 = as fast as it goes
 DEFAULT_SPEED = 2
 CHUNK_SECONDS = 0.05            # at full speed, a worker chunk takes about this long
 SURFACE_NAMES = ("rosenbrock", "beale", "himmelblau", "booth", "rastrigin", "ackley", "quadratic", "saddle",
                  "goldstein_price", "styblinski_tang", "linreg")
-OPTIMIZER_NAMES = ("sgd", "momentum", "nag", "adagrad", "adadelta", "rmsprop", "adam", "adamw", "nadam", "radam",
-                   "adamax")
+OPTIMIZER_NAMES = tuple(OPTIMIZERS)      # the optimizer registry's order
 
 
 def redraw_hz() -> float:
@@ -50,55 +52,74 @@ SURFACE_COMMANDS = [
     Command("plus", "faster", "Faster", "more steps per second", footer=False),
     Command("minus", "slower", "Slower", "fewer steps per second", footer=False),
     Command("w", "sweep", "Sweep", "compute the stability map of the Sweep tab's two hyperparameters", footer=False),
+    Command("greater_than_sign", "scale_lr(2)", "lr ×2", "double the selected run's learning rate (it restarts)"),
+    Command("less_than_sign", "scale_lr(0.5)", "lr ÷2", "halve the selected run's learning rate (it restarts)"),
+    Command("m", "step_momentum(1)", "Momentum +", "raise the selected run's momentum or beta1 (it restarts)",
+            footer=False),
+    Command("M", "step_momentum(-1)", "Momentum −", "lower the selected run's momentum or beta1 (it restarts)",
+            footer=False),
+    Command("v", "select_next", "Next run", "select the next run (the one <, >, m, M, d, R change)", footer=False),
     Command("1", "show_tab('race')", "Race tab", "contour, paths and loss curves", footer=False),
     Command("2", "show_tab('runs')", "Runs tab", "optimizers and their hyperparameters", footer=False),
     Command("3", "show_tab('setup')", "Setup tab", "surface, start point, batch size, regularizer", footer=False),
     Command("4", "show_tab('sweep')", "Sweep tab", "stability map of two hyperparameters", footer=False),
 ]
-PLOT_COMMANDS = [
-    Command("left", "move_start(-1, 0)", "Start left", "move the start point left (on the plot)", footer=False),
-    Command("right", "move_start(1, 0)", "Start right", "move the start point right (on the plot)", footer=False),
-    Command("up", "move_start(0, 1)", "Start up", "move the start point up (on the plot)", footer=False),
-    Command("down", "move_start(0, -1)", "Start down", "move the start point down (on the plot)", footer=False),
+RACE_COMMANDS = [
+    Command("left", "move_start(-1, 0)", "Start left", "move the start point left (Race tab; or click the plot)",
+            footer=False, view="race"),
+    Command("right", "move_start(1, 0)", "Start right", "move the start point right (Race tab)", footer=False,
+            view="race"),
+    Command("up", "move_start(0, 1)", "Start up", "move the start point up (Race tab)", footer=False, view="race"),
+    Command("down", "move_start(0, -1)", "Start down", "move the start point down (Race tab)", footer=False,
+            view="race"),
+]
+SWEEP_COMMANDS = [
+    Command("left", "move_cell(-1, 0)", "Cell left", "move the sweep map's cursor (Sweep tab)", footer=False,
+            view="sweep"),
+    Command("right", "move_cell(1, 0)", "Cell right", "move the sweep map's cursor (Sweep tab)", footer=False,
+            view="sweep"),
+    Command("up", "move_cell(0, 1)", "Cell up", "move the sweep map's cursor (Sweep tab)", footer=False, view="sweep"),
+    Command("down", "move_cell(0, -1)", "Cell down", "move the sweep map's cursor (Sweep tab)", footer=False,
+            view="sweep"),
+    Command("u", "use_cell", "Use cell", "add the sweep cell under the cursor as a run (or click a cell)",
+            view="sweep"),
 ]
 
 
-class RacePlot(PlotextPlot, can_focus=True):
-    """Contour lines with every run's path; arrow keys move the start point while focused."""
-
-    BINDINGS = bindings(PLOT_COMMANDS)
+class RacePlot(BraillePlot, can_focus=True):
+    """Contour lines with every run's path; a click sets the start point there."""
 
     def __init__(self, panel: "SurfacePanel", **kwargs):
         super().__init__(**kwargs)
         self.panel = panel
 
-    def render(self):
-        if self.panel.race is not None:
-            from .plots import draw_race
+    def figure(self, width: int, height: int):
+        if self.panel.race is None:
+            return None
+        return draw_race(self.panel.race, width, height, overlay=self.panel.inspect_overlay)
 
-            draw_race(self.plt, self.panel.race, self.size.width, self.size.height)
-        return super().render()
+    async def on_click(self, event) -> None:
+        from .plots import race_point_at
 
-    async def action_move_start(self, dx: int, dy: int) -> None:
-        await self.panel.move_start(dx, dy)
+        offset = event.get_content_offset(self)
+        point = None if offset is None or self.panel.race is None else race_point_at(
+            self.panel.race, self.content_size.width, self.content_size.height, offset.x, offset.y)
+        if point is not None:
+            await self.panel.set_start(*point)
 
 
-class LossPlot(PlotextPlot):
+class LossPlot(BraillePlot):
     def __init__(self, panel: "SurfacePanel", **kwargs):
         super().__init__(**kwargs)
         self.panel = panel
 
-    def render(self):
-        if self.panel.race is not None:
-            from .plots import draw_losses
-
-            self.border_title = draw_losses(self.plt, self.panel.race, self.panel.log_loss)
-        return super().render()
+    def figure(self, width: int, height: int):
+        return None if self.panel.race is None else draw_losses(self.panel.race, self.panel.log_loss, width, height)
 
 
-class SurfacePanel(FormPanel):
+class SurfacePanel(SurfaceInspectorHost, FormPanel):
     KIND = "surface"
-    BINDINGS = bindings(SURFACE_COMMANDS)
+    COMMANDS = SURFACE_COMMANDS + RACE_COMMANDS + SWEEP_COMMANDS + INSPECT_COMMANDS
     SPEEDS = SPEEDS
     TABS_ID = "#surface-tabs"
     ERROR_ID = "#form-error"
@@ -134,8 +155,9 @@ class SurfacePanel(FormPanel):
         self.speed = DEFAULT_SPEED
         self.selected = 0
         self.sweep_result: dict | None = None
+        self.sweep_cell = (0, 0)       # the sweep map's cursor: (index along axis a, along axis b)
         self._dirty = True
-        self._status = ""
+        self._progressed = False        # a worker advanced the runs since the last redraw
         self._table_syncing = False
 
     def compose(self) -> ComposeResult:
@@ -146,6 +168,7 @@ class SurfacePanel(FormPanel):
                     with Vertical(id="race-side"):
                         yield LossPlot(self, id="loss-plot")
                         yield Static(id="legend")
+                        yield StepView(id="step-view")
             with TabPane("Runs", id="runs"):
                 with Horizontal(id="runs-row"):
                     yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
@@ -175,9 +198,7 @@ class SurfacePanel(FormPanel):
         self._prepare(scenario)
 
     def step_once(self) -> None:
-        if self._ready():
-            self.running = False
-            self._drive(1)
+        self.advance(1)
 
     def reset(self) -> None:
         if self._ready():
@@ -186,12 +207,15 @@ class SurfacePanel(FormPanel):
             self._changed("reset: every run back at its start")
 
     def advance(self, steps: int) -> None:
-        if self._ready() and steps > 0:
-            self.running = False
-            self._drive(steps)
-
-    def commands(self) -> list:
-        return SURFACE_COMMANDS + PLOT_COMMANDS
+        """`steps` further (never past the race's length), as fast as it goes, then paused."""
+        if not self._ready() or steps <= 0:
+            return
+        if self.race.finished():
+            self._stop()
+            self._say(self._finished_text())
+            return
+        self.running, self.stepping = False, True
+        self._drive(steps)
 
     # --- workers ---------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="surface-prepare", exit_on_error=False)
@@ -222,8 +246,8 @@ class SurfacePanel(FormPanel):
                 race.advance(chunk, limit=race.settings.steps)
             else:
                 chunk = min(left, chunk)
-                race.advance(chunk)
-                left -= chunk
+                race.advance(chunk, limit=race.settings.steps)
+                left = 0 if race.finished() else left - chunk
             elapsed = time.perf_counter() - started
             self._dirty = True
             self._drawn.clear()
@@ -238,7 +262,7 @@ class SurfacePanel(FormPanel):
             self._drawn.wait(0.5)                        # backpressure: never far ahead of the screen
 
     @work(thread=True, exclusive=True, group="surface-sweep", exit_on_error=False)
-    def _sweep(self, run, steps: int, axis_a: str, axis_b: str, side_a: int, side_b: int) -> None:
+    def _sweep(self, run, index: int, steps: int, axis_a: str, axis_b: str, side_a: int, side_b: int) -> None:
         """The stability map of one run's setup (sweep() reads the run's settings, never its state)."""
         from ..core.surface_run import sweep
         from .surface_model import sweep_axis
@@ -247,31 +271,33 @@ class SurfacePanel(FormPanel):
         result = sweep(run, axis_a, values_a, axis_b, values_b, steps)
         result["steps"] = steps
         result["label"] = run.optimizer.label
+        result["run_index"] = index
         self.post_message(self.SweepDone(result))
 
     # --- messages --------------------------------------------------------------------------
     async def on_surface_panel_prepared(self, message: Prepared) -> None:
         self.race = message.race
         self.selected = 0
+        self.query_one("#race-plot").refresh()       # the race shows now; the forms take a moment to build
+        self.query_one("#loss-plot").refresh()
         await self._rebuild_forms()
         self._changed(self._summary("ready: space runs, n steps, r resets"))
 
     def on_surface_panel_progress(self, message: Progress) -> None:
-        self._status = self._summary("running" if self.running else "stepping")
+        self._progressed = True
 
     def on_surface_panel_stopped(self, message: Stopped) -> None:
-        self.running = False
+        self.running = self.stepping = False
         self._dirty = True
-        self._status = ""                     # the final word beats a pending progress line
+        self._progressed = False              # the final word beats a pending progress line
         self._say(message.reason)
 
     def on_surface_panel_sweep_done(self, message: SweepDone) -> None:
-        from .plots import heatmap_text
-
         self.sweep_result = message.result
-        heat = self.query_one("#heatmap", Static)
-        heat.update(heatmap_text(message.result, heat.size.width or 80))
-        self._say(f"sweep of {message.result['label']} done")
+        count_a, count_b = message.result["final_loss"].shape
+        self.sweep_cell = (count_a // 2, count_b // 2)
+        self._show_heatmap()
+        self._say(f"sweep of {message.result['label']} done: arrows pick a cell, u makes it a run")
 
     def _tick(self) -> None:
         """The redraw timer: plots and tables only when something changed, only the tab in view."""
@@ -283,11 +309,12 @@ class SurfacePanel(FormPanel):
             self.query_one("#race-plot").refresh()
             self.query_one("#loss-plot").refresh()
             self._update_legend()
+            self.inspect_refresh()
         elif tab == "runs":
             self._update_table()
-        if self._status:
-            self.post_message(PanelStatus(self._status))
-            self._status = ""
+        if self._progressed and (self.running or self.stepping):     # a paused race says nothing new
+            self._say(self._summary("running" if self.running else "stepping"))
+        self._progressed = False
         self._drawn.set()
 
     def _setup(self):
@@ -309,31 +336,11 @@ class SurfacePanel(FormPanel):
 
     # --- legend and tables -----------------------------------------------------------------
     def _update_legend(self) -> None:
-        """One entry per run (colour, label, loss, step); entries flow into columns when short of rows."""
-        from rich.text import Text
-
-        from ..output import fmt
-
+        """One entry per run (marker, whole label, loss); entries flow into columns when short of rows."""
         legend = self.query_one("#legend", Static)
-        entries = []
-        with self.race.lock:
-            for lane in self.race.lanes:
-                entry = Text.assemble(("● ", lane.style), f"{lane.label:<9.9} {fmt(lane.history.last_loss):>9.9}")
-                entry.append(" ✗" if lane.run.diverged else "  ", style="bold red")
-                entries.append(entry)
-        width = max(legend.size.width, 24)
-        rows = max(1, self.screen.size.height // 4 - 1)
-        columns = max(1, min(width // 24, -(-len(entries) // rows)))
-        text = Text()
-        for start in range(0, len(entries), columns):
-            if start:
-                text.append("\n")
-            for entry in entries[start:start + columns]:
-                text.append_text(entry)
-                text.append("  ")
+        legend.update(legend_text(self.race, max(legend.content_size.width, 24), max(1, self.screen.size.height // 4 - 1)))
         steps = max((lane.run.t for lane in self.race.lanes), default=0)
         legend.border_title = f"runs @ step {steps}"
-        legend.update(text)
 
     def _update_table(self) -> None:
         """The runs table, updated in place (rebuilt only when runs come or go); its cursor is the
@@ -383,6 +390,7 @@ class SurfacePanel(FormPanel):
                 field_row("label", ("optimizers", self.selected, "label"), entry.get("label"), entry["name"])]
         for h in spec.hypers:
             rows.append(field_row(h.name, ("optimizers", self.selected, h.name), entry.get(h.name), h.default, h.help))
+        rows.append(Static(rule_text(lane.run.optimizer, "update rule (I shows a step's numbers)"), classes="field-hint"))
         rows.append(Label("Enter applies an edit and restarts that run; a: add run, d: remove, R: restart.",
                           classes="field-hint"))
         await editor.mount_all(rows)
@@ -530,15 +538,115 @@ class SurfacePanel(FormPanel):
         self.query_one("#surface-tabs", TabbedContent).active = "sweep"
         self.query_one("#heatmap", Static).update(f"computing {a} × {b} on all cores "
                                                   "(the first sweep compiles its kernel)…")
-        lane = self.race.lanes[min(self.selected, len(self.race.lanes) - 1)]
-        self._sweep(lane.run, self.race.settings.steps, a, b, 24, 12)
+        index = min(self.selected, len(self.race.lanes) - 1)
+        self._sweep(self.race.lanes[index].run, index, self.race.settings.steps, a, b, 24, 12)
 
-    async def move_start(self, dx: int, dy: int) -> None:
-        """Arrow keys on the plot: nudge the start point by 1/40 of the window; every run restarts."""
+    async def action_move_start(self, dx: int, dy: int) -> None:
+        """Arrow keys on the Race tab: nudge the start point by 1/40 of the window; every run restarts."""
         if not self._ready():
             return
         x0, x1, y0, y1 = self.race.surface.window()
         sx, sy = self.race.start_point()
-        start = [round(sx + dx * (x1 - x0) / 40, 6), round(sy + dy * (y1 - y0) / 40, 6)]
+        await self.set_start(sx + dx * (x1 - x0) / 40, sy + dy * (y1 - y0) / 40)
+
+    async def set_start(self, x: float, y: float) -> None:
+        """A new start point (arrow keys, a click on the plot): every run restarts from it."""
+        if not self._ready():
+            return
+        start = [round(x, 6), round(y, 6)]
         self._stop()
         await self._edit(lambda: self.race.set(("surface", "start"), start), True, f"start ({start[0]:g}, {start[1]:g})")
+
+    async def action_scale_lr(self, factor: float) -> None:
+        if not self._ready():
+            return
+        index = self.selected
+        holder = {}
+        if await self._edit(lambda: holder.setdefault("lr", self.race.scale_lr(index, factor)), True, "lr changed"):
+            self._say(self._summary(f"{self.race.lanes[index].label}: lr {holder['lr']:g}, restarted"))
+
+    async def action_step_momentum(self, direction: int) -> None:
+        if not self._ready():
+            return
+        index = self.selected
+        holder = {}
+        if not await self._edit(lambda: holder.setdefault("step", self.race.step_momentum(index, direction)), True,
+                                "momentum changed"):
+            return
+        if holder["step"] is None:
+            self._say(f"{self.race.lanes[index].label} has no momentum or beta1 to change")
+        else:
+            name, value = holder["step"]
+            self._say(self._summary(f"{self.race.lanes[index].label}: {name} {value:g}, restarted"))
+
+    async def action_select_next(self) -> None:
+        if not self._ready():
+            return
+        self.selected = (self.selected + 1) % len(self.race.lanes)
+        self._table_syncing = True
+        self.query_one("#runs-table", DataTable).move_cursor(row=self.selected)
+        await self._rebuild_editor()
+        self._update_sweep_axes()
+        self._dirty = True
+        self._say(f"selected run {self.selected + 1}: {self.race.lanes[self.selected].label}")
+
+    # --- the sweep map's cursor ---------------------------------------------------------------
+    def _show_heatmap(self) -> None:
+        """The map with its cursor cell in reverse video, and what the cursor points at."""
+        from .plots import HEAT_LEFT, HEAT_TOP, heatmap_cell_width, heatmap_text
+
+        sweep = self.sweep_result
+        heat = self.query_one("#heatmap", Static)
+        width = heat.size.width or 80
+        text = heatmap_text(sweep, width)
+        i, j = self.sweep_cell
+        cell = heatmap_cell_width(sweep, width)
+        lines = text.plain.split("\n")
+        line = HEAT_TOP + sweep["final_loss"].shape[1] - 1 - j
+        start = sum(len(part) + 1 for part in lines[:line]) + HEAT_LEFT + i * cell
+        text.stylize("reverse", start, start + cell)
+        loss = sweep["final_loss"][i, j]
+        text.append(f"\ncursor: {sweep['axis_a']}={sweep['values_a'][i]:.3g}, {sweep['axis_b']}="
+                    f"{sweep['values_b'][j]:.3g} → " + (f"loss {loss:.4g}" if loss == loss and abs(loss) != float("inf")
+                                                         else "diverged")
+                    + "   (arrows move it; u or a click adds it as a run)", style="bold")
+        heat.update(text)
+
+    def action_move_cell(self, di: int, dj: int) -> None:
+        if self.sweep_result is None:
+            self._say("no sweep yet: press w to compute one")
+            return
+        count_a, count_b = self.sweep_result["final_loss"].shape
+        i, j = self.sweep_cell
+        self.sweep_cell = (min(max(i + di, 0), count_a - 1), min(max(j + dj, 0), count_b - 1))
+        self._show_heatmap()
+
+    async def action_use_cell(self) -> None:
+        if self.sweep_result is None:
+            self._say("no sweep yet: press w to compute one")
+            return
+        if not self._ready() or len(self.race.lanes) >= 16:
+            return
+        i, j = self.sweep_cell
+        previous, self.selected = self.selected, len(self.race.lanes)
+        if await self._edit(lambda: self.race.use_sweep_cell(self.sweep_result, i, j), True, "sweep cell added"):
+            lane = self.race.lanes[-1]
+            self._say(self._summary(f"run {lane.label} added from the sweep cell "
+                                    f"({self.sweep_result['axis_a']}={self.sweep_result['values_a'][i]:.3g}, "
+                                    f"{self.sweep_result['axis_b']}={self.sweep_result['values_b'][j]:.3g})"))
+        else:
+            self.selected = previous
+
+    async def on_click(self, event) -> None:
+        """A click on a cell of the sweep map makes it a run."""
+        from .plots import heatmap_cell_at
+
+        heat = self.query_one("#heatmap", Static)
+        if self.sweep_result is None or event.widget is not heat:
+            return
+        offset = event.get_content_offset(heat)
+        cell = None if offset is None else heatmap_cell_at(self.sweep_result, heat.size.width or 80, offset.x, offset.y)
+        if cell is not None:
+            self.sweep_cell = cell
+            self._show_heatmap()
+            await self.action_use_cell()

@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import copy
 import math
+import os
 import threading
 import time
 from dataclasses import dataclass
 
 import numpy as np
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,12 +27,16 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, RadioButton, RadioSet, Select, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
-from textual_plotext import PlotextPlot
 
-from .commands import Command, bindings
+from .commands import Command
+from .canvas import RUN_COLOURS as CANVAS_COLOURS
 from .forms import FormPanel, edited, field_row
+from .plots import BraillePlot, Curve, SafePlot, curves_figure, marker_of, plotext_colour
 from .image_model import HeldOutCurve, ImageSnapshot, image_snapshot
 from .image_views import IMAGE_COMMANDS, PAGES, ImageBoard
+from .inspector import TRAIN_INSPECT_COMMANDS
+from .inspector.host import StepView, TrainInspectorHost
+from .inspector.text import rule_text
 from .surface_panel import OPTIMIZER_NAMES, redraw_hz
 
 SPEEDS = (10, 30, 100, 300, 1_000, 0)        # epochs per second; 0 = as fast as it goes
@@ -39,9 +45,8 @@ CHUNK_SECONDS = 0.06                          # at full speed, a worker chunk ta
 GRID = (72, 36)                               # decision-boundary grid (columns, rows) in data coordinates
 CURVE_POINTS = 300
 # Each run's colour in plotext and in the Rich legend.
-RUN_COLOURS = (("blue+", "bright_blue"), ("orange+", "orange1"), ("green+", "bright_green"),
-               ("magenta+", "bright_magenta"), ("cyan+", "bright_cyan"), ("red+", "bright_red"),
-               ("yellow+", "bright_yellow"), ("white", "white"))
+RUN_COLOURS = tuple((plotext_colour(c), c) for c in CANVAS_COLOURS)
+TRAIN_STYLE, VAL_STYLE = "bright_cyan", "bright_yellow"      # the loss plot's two lines
 CLASS_COLOURS = ("blue+", "red+", "green+", "orange+", "magenta+", "cyan+", "yellow+", "white", "gray+", "blue")
 MAX_RUNS = 16
 LEGEND_LINES = 5                              # runs listed under the loss plot at once
@@ -173,35 +178,40 @@ def thin(values: np.ndarray, points: int) -> tuple[list, list]:
     return (idx + 1).tolist(), values[idx].tolist()
 
 
-class DataPlot(PlotextPlot):
+def shared_prefix(labels: list[str]) -> str:
+    """The start all labels share, up to and including its last '=' or space ("" if none, or if
+    some label would be left empty)."""
+    if len(labels) < 2:
+        return ""
+    start = os.path.commonprefix(labels)
+    cut = max(start.rfind("="), start.rfind(" ")) + 1
+    return start[:cut] if cut and all(len(label) > cut for label in labels) else ""
+
+
+class DataPlot(SafePlot):
     """The data set with the selected run's fit (regression) or decision regions (classification)."""
 
     def __init__(self, panel: "TrainPanel", **kwargs):
         super().__init__(**kwargs)
         self.panel = panel
 
-    def render(self):
-        self.plt.clear_figure()
-        if self.panel.lab is not None and self.panel.views:
-            self.plt.title(self.panel.draw_data(self.plt))
-        return super().render()
+    def draw(self, plt):
+        lab = self.panel.lab        # image sets draw on the image board instead
+        return self.panel.draw_data(plt) if lab is not None and self.panel.views and lab.image_shape is None else None
 
 
-class LossPlot(PlotextPlot):
+class LossPlot(BraillePlot):
     def __init__(self, panel: "TrainPanel", **kwargs):
         super().__init__(**kwargs)
         self.panel = panel
 
-    def render(self):
-        self.plt.clear_figure()
-        if self.panel.views:
-            self.plt.title(self.panel.draw_losses(self.plt))
-        return super().render()
+    def figure(self, width: int, height: int):
+        return self.panel.draw_losses(width, height) if self.panel.views else None
 
 
-class TrainPanel(FormPanel):
+class TrainPanel(TrainInspectorHost, FormPanel):
     KIND = "train"
-    BINDINGS = bindings(TRAIN_COMMANDS + IMAGE_COMMANDS)
+    COMMANDS = TRAIN_COMMANDS + IMAGE_COMMANDS + TRAIN_INSPECT_COMMANDS
     SPEEDS = SPEEDS
     TABS_ID = "#train-tabs"
     ERROR_ID = "#train-error"
@@ -268,6 +278,7 @@ class TrainPanel(FormPanel):
                     with Vertical(id="train-side"):
                         yield LossPlot(self, id="train-loss")
                         yield Static(id="train-legend")
+                        yield StepView(id="step-view")
             with TabPane("Setup", id="train-setup"):
                 yield VerticalScroll(id="train-setup-form")
             with TabPane("Runs", id="train-runs"):
@@ -295,12 +306,11 @@ class TrainPanel(FormPanel):
             self._refresh_views("reset: every run back at epoch 0")
 
     def advance(self, steps: int) -> None:
+        """`steps` epochs further, as fast as they go (a lesson step plays in seconds), then paused."""
         if self._ready() and steps > 0:
             self._stop()
+            self.stepping = True
             self._drive(steps)
-
-    def commands(self) -> list:
-        return TRAIN_COMMANDS + IMAGE_COMMANDS
 
     # --- workers ---------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="train-prepare", exit_on_error=False)
@@ -319,9 +329,9 @@ class TrainPanel(FormPanel):
         chunk = 1
         while not worker.is_cancelled:
             if lab.finished():
-                self.post_message(self.Stopped(self._summary("done")))
+                self.post_message(self.Stopped("done"))
                 return
-            speed = SPEEDS[self.speed]
+            speed = SPEEDS[self.speed] if budget is None else 0
             if speed:
                 chunk = max(1, round(speed / redraw_hz()))
             step = chunk if left is None else min(chunk, left)
@@ -337,7 +347,7 @@ class TrainPanel(FormPanel):
             if left is not None:
                 left -= step
                 if left <= 0:
-                    self.post_message(self.Stopped(self._summary("paused")))
+                    self.post_message(self.Stopped("paused"))
                     return
             if speed:
                 time.sleep(max(0.0, step / speed - elapsed))
@@ -359,9 +369,10 @@ class TrainPanel(FormPanel):
             self._dirty = True
 
     def on_train_panel_stopped(self, message: Stopped) -> None:
-        self.running = False
+        """Said here, after the last snapshot (posted before this message) is in `views`."""
+        self.running = self.stepping = False
         self._dirty = True
-        self._say(message.reason)
+        self._say(self._summary(message.reason))
 
     def _tick(self) -> None:
         """The redraw timer: only when a new snapshot came, only the tab in view."""
@@ -373,8 +384,9 @@ class TrainPanel(FormPanel):
             self._show_images()
             self.query_one("#train-loss").refresh()
             self._update_legend()
-        if self.running:
-            self._say(self._summary("running"))
+            self.inspect_refresh()
+        if self.running or self.stepping:
+            self._say(self._summary("running" if self.running else "stepping"))
         self._drawn.set()
 
     def _refresh_views(self, status: str) -> None:
@@ -428,42 +440,43 @@ class TrainPanel(FormPanel):
         plt.ylim(y0, y1)
         return f"{data.name}: ● train ○ val"
 
-    def draw_losses(self, plt) -> str:
+    def draw_losses(self, width: int, height: int) -> Text:
+        """The selected run's train and validation loss per epoch; the key shows each line's own colour."""
         view = self.views[min(self.selected, len(self.views) - 1)]
-        if view.epoch == 0:
-            return "loss: press space or n"
-        for curve, colour in ((view.train_loss, "blue+"), (view.val_loss, "orange+")):
-            values = curve[np.isfinite(curve)]
-            if values.size:
-                xs, ys = thin(values, CURVE_POINTS)
-                if self.log_loss:
-                    ys = [max(y, 1e-12) for y in ys]
-                plt.plot(xs, ys, marker="braille", color=colour)
-        if self.log_loss:
-            plt.yscale("log")
-        plt.xlim(1, max(view.epochs, 2))
+        curves = [Curve(*thin(values, CURVE_POINTS), style, "●")
+                  for values, style in ((view.train_loss, TRAIN_STYLE), (view.val_loss, VAL_STYLE)) if values.size]
         gap = view.val_loss[-1] - view.train_loss[-1] if view.val_loss.size and view.train_loss.size else math.nan
-        return f"blue train, orange val, gap {fmt3(gap)}"
+        key = [(" ━ train", f"bold {TRAIN_STYLE}"), (" ━ val", f"bold {VAL_STYLE}"), (f"  gap {fmt3(gap)}", "")]
+        return curves_figure(curves, self.log_loss, width, height, f"{view.label}: loss" + (" (log)" if self.log_loss else ""),
+                             key, note="press space or n to train")
 
     def _update_legend(self) -> None:
-        """One line per run, narrow enough for half of an 80-column screen; ▶ marks the run shown.
+        """One line per run, its whole label last (never cut; a long one wraps); ▶ marks the run shown.
         Many runs: the lines around the shown one (s walks through them)."""
         views = self.views
         heads = {v.label.partition(" ")[0] for v in views}
         common = len(heads) == 1 and all(" " in v.label for v in views)   # e.g. "adam l2=0.003": drop "adam"
         first = max(0, min(self.selected - LEGEND_LINES // 2, len(views) - LEGEND_LINES))
         metric = "R²" if self.lab.data.is_regression else "acc"
-        text = Text(f"   {'run':<10} {'epoch':>4} {'train':>6} {'val':>6} {metric:>5}", style="bold")
+        labels = [v.label.partition(" ")[2] if common else v.label for v in views]
+        shared = shared_prefix(labels)            # e.g. "batch_size=": said once, in the header
+        text = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False, title_justify="left",
+                     title=f"runs: {shared}…" if shared else None, title_style="bold")
+        text.add_column("", no_wrap=True)
+        text.add_column("run", overflow="fold")           # a long label wraps in its column
+        for name in ("epoch", "train", "val", metric):
+            text.add_column(name, justify="right", no_wrap=True)
         for i in range(first, min(first + LEGEND_LINES, len(views))):
             v = views[i]
-            label = v.label.partition(" ")[2] if common else v.label
+            label = labels[i][len(shared):]
             last_t = v.train_loss[-1] if v.train_loss.size else math.nan
             last_v = v.val_loss[-1] if v.val_loss.size else math.nan
-            text.append("\n▶" if i == self.selected else "\n ")
-            text.append("●", style=v.colour[1])
-            text.append(f" {label:<10.10} {v.epoch:>4} {fmt3(last_t):>6} {fmt3(last_v):>6} {fmt3(v.val_metric):>5}")
+            mark = Text("▶" if i == self.selected else " ")
+            mark.append(marker_of(v.colour[1]), style=f"bold {v.colour[1]}")
+            run = Text(label)
             if v.state:
-                text.append(f" {v.state}", style="italic")
+                run.append(f" {v.state}", style="italic")
+            text.add_row(mark, run, str(v.epoch), fmt3(last_t), fmt3(last_v), fmt3(v.val_metric))
         self.query_one("#train-legend", Static).update(text)
 
     # --- forms -----------------------------------------------------------------------------
@@ -507,7 +520,7 @@ class TrainPanel(FormPanel):
                            "0 = full, 1 = SGD; a list compares"),
                  field_row("drop last", ("train", "drop_last"), train.get("drop_last"), False),
                  field_row("epochs", ("train", "epochs"), train.get("epochs"), 100),
-                 field_row("sharpness", ("train", "sharpness"), train.get("sharpness"), 0.0, "probe radius, 0 = off"),
+                 field_row("sharpness", ("train", "sharpness"), train.get("sharpness"), 0.0, "λ_max + loss profile radius, 0 = off"),
                  field_row("seed", ("seed",), raw.get("seed"), 0),
                  Label("Regularizers (a list of values compares them, one run each)", classes="section-title")]
         for key, default, hint in (
@@ -526,7 +539,7 @@ class TrainPanel(FormPanel):
     async def _rebuild_runs(self) -> None:
         from ..core.optim import OPTIMIZERS
 
-        rows = [Label("a: add a run, d: remove the selected one, s: select; Enter applies an edit.",
+        rows = [Label("a: add a run, d: remove the selected one, v: select the next; Enter applies an edit.",
                       classes="field-hint")]
         for i, entry in enumerate(self.lab.raw["optimizers"]):
             spec = OPTIMIZERS[entry["name"]]
@@ -535,6 +548,9 @@ class TrainPanel(FormPanel):
                      field_row("label", ("optimizers", i, "label"), entry.get("label"), entry["name"])]
             rows += [field_row(h.name, ("optimizers", i, h.name), entry.get(h.name), h.default, h.help)
                      for h in spec.hypers]
+            if i < len(self.lab.trainers):
+                rows.append(Static(rule_text(self.lab.trainers[i].optimizer, "update rule (I on the Train tab shows "
+                                                                             "a step's numbers)"), classes="field-hint"))
         form = self.query_one("#train-runs-form", VerticalScroll)
         await form.remove_children()
         await form.mount_all(rows)
