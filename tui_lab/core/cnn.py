@@ -6,7 +6,9 @@ Architecture (torch equivalent in tests/test_cnn_torch.py):
     flatten (C, H, W row-major) -> for each h of `hidden`: Linear -> activation -> [dropout]
     -> Linear(n_classes) -> softmax cross-entropy (soft targets allowed: smoothing, mixup, CutMix).
 Every convolution, forward and backward, is a call of the same compiled loops the Conv tab steps
-(forward_loop, grad_input_loop, grad_kernel_loop, grad_bias_loop), one image at a time.
+(forward_loop, grad_input_loop, grad_kernel_loop, grad_bias_loop), one call per layer for the whole
+batch: the images are laid side by side with their padding columns between them (`side_by_side`), so
+each output sum is the one-image sum, term for term, and the loops run over long rows.
 
 Parameters are one flat vector (what the optimizers update), layer by layer in torch's order and
 layout: conv weight (O, C, KH, KW), conv bias, batch-norm weight and bias; linear weight (out, in),
@@ -210,6 +212,19 @@ def _activate(act, s):
 
 
 @njit(cache=True, nogil=True)
+def side_by_side(stage, rows, c_n, h, w, left, right):
+    """The batch's images of one stage (rows of flattened (C, H, W)) as one wide image (C, H, rows*(W+left+right)):
+    each image with `left` zero columns before it and `right` after. A "same" convolution of each image is
+    then the convolution of the wide image padded only at top and bottom (stride 1): image r's output
+    starts at column r*(W+left+right), and the columns between images are thrown away."""
+    wp = w + left + right
+    wide = np.zeros((c_n, h, rows * wp))
+    for r in range(rows):
+        wide[:, :, r * wp + left:r * wp + left + w] = stage[r, :c_n * h * w].reshape((c_n, h, w))
+    return wide
+
+
+@njit(cache=True, nogil=True)
 def forward(p, lay, rows, train, dropout, drop_key, drop_counter, running, ws):
     """Logits into A[-1][:rows] from the images in S[0][:rows] (flattened C*H*W). In training, batch norm
     uses the batch's statistics (updating `running`) and dropout is applied."""
@@ -222,9 +237,11 @@ def forward(p, lay, rows, train, dropout, drop_key, drop_counter, running, ws):
         kernel = p[lay.conv[l, CW_OFF]:lay.conv[l, CB_OFF]].reshape((c_out, c_in, k, k))
         bias = p[lay.conv[l, CB_OFF]:lay.conv[l, CB_OFF] + c_out]
         area, size = h * w, c_out * h * w
+        xw = side_by_side(S[l], rows, c_in, h, w, left, right)
+        out = forward_loop(xw, kernel, bias, 1, 1, top, bottom, 0, 0, 1, 1, h, xw.shape[2] - k + 1)
+        wp = w + left + right
         for r in range(rows):
-            x = S[l, r, :c_in * area].reshape((c_in, h, w))
-            Y[l, r, :size] = forward_loop(x, kernel, bias, 1, 1, top, bottom, left, right, 1, 1, h, w).reshape(size)
+            Y[l, r, :size].reshape((c_out, h, w))[:] = out[:, :, r * wp:r * wp + w]
         bn = lay.conv[l, CBN_OFF]
         if bn >= 0:
             count = rows * area
@@ -400,16 +417,20 @@ def backward(p, lay, rows, train, ws, dZ, g):
                             back[r, i] = scale * back[r, i]
         kernel = p[lay.conv[l, CW_OFF]:lay.conv[l, CB_OFF]].reshape((c_out, c_in, k, k))
         n_k = c_out * c_in * k * k
-        gk = g[lay.conv[l, CW_OFF]:lay.conv[l, CB_OFF]]
-        gb = g[lay.conv[l, CB_OFF]:lay.conv[l, CB_OFF] + c_out]
+        # the batch's upstream gradients side by side, zero between the images: one call of each
+        # backward loop gives every image's input gradient and the kernel / bias gradients summed
+        xw = side_by_side(S[l], rows, c_in, h, w, left, right)
+        wp = w + left + right
+        gw = np.zeros((c_out, h, xw.shape[2] - k + 1))
         for r in range(rows):
-            grad_out = back[r, :size].reshape((c_out, h, w))
-            x = S[l, r, :c_in * area].reshape((c_in, h, w))
-            gk += grad_kernel_loop(x, grad_out, k, k, 1, 1, top, bottom, left, right, 1, 1).reshape(n_k)
-            gb += grad_bias_loop(grad_out)
-            if l > 0:
-                delta[r, :c_in * area] = grad_input_loop(grad_out, kernel, h, w, 1, 1, top, left, 1, 1).reshape(
-                    c_in * area)
+            gw[:, :, r * wp:r * wp + w] = back[r, :size].reshape((c_out, h, w))
+        g[lay.conv[l, CW_OFF]:lay.conv[l, CB_OFF]] += grad_kernel_loop(xw, gw, k, k, 1, 1, top, bottom, 0, 0,
+                                                                       1, 1).reshape(n_k)
+        g[lay.conv[l, CB_OFF]:lay.conv[l, CB_OFF] + c_out] += grad_bias_loop(gw)
+        if l > 0:
+            gx = grad_input_loop(gw, kernel, h, xw.shape[2], 1, 1, top, 0, 1, 1)
+            for r in range(rows):
+                delta[r, :c_in * area].reshape((c_in, h, w))[:] = gx[:, :, r * wp + left:r * wp + left + w]
 
 
 @njit(cache=True, nogil=True)
