@@ -97,3 +97,27 @@ async def test_update_rules_in_help_and_runs_tab():
         for rule in rule_lines(panel.race.lanes[panel.selected].run.optimizer):
             assert rule in editor_text
         assert app.errors == []
+
+
+async def test_random_keys_with_the_inspector_open():
+    """Stepping, running, resetting, going back and forth and resizing while inspecting: no error."""
+    import random
+
+    from textual import events
+
+    rng = random.Random(7)
+    keys = ["I", "n", "space", "r", "left", "right", "up", "down", "v", "l"]
+    app = LabApp("adam-family", panels=SURFACE_ONLY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("I")
+        for burst in range(6):
+            await pilot.resize_terminal(*rng.choice([(80, 24), (120, 40), (60, 18)]))
+            for _ in range(20):
+                key = rng.choice(keys)
+                event = events.Key(key, key if len(key) == 1 else None)
+                event.set_sender(app)
+                app._driver.send_message(event)
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+        assert app.is_running and app.errors == []
