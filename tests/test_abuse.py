@@ -276,6 +276,8 @@ def test_megabyte_value_is_not_echoed_whole(tmp_path):
     assert "xxxx…" in line
     line = refused(tmp_path, SURFACE + "y" * 100_000 + " = 1\n", None)
     assert "unknown key" in line
+    one_error(cli("run", "z" * 100_000))                           # a scenario name
+    one_error(cli("run", write(tmp_path, SURFACE), "--bogus", "w\n" * 10_000))   # a usage error
 
 
 def test_mismatched_list_lengths_name_both_keys(tmp_path):

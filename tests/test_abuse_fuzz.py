@@ -11,9 +11,18 @@ from tui_lab import ScenarioError, load_scenario
 from tui_lab.scenario.fields import MAX_MESSAGE
 from tui_lab.scenario.shipped import shipped_names, shipped_path
 
-NAMES = shipped_names()
-TEXTS = {name: shipped_path(name).read_text(encoding="utf-8") for name in NAMES}
-TREES = {name: tomllib.loads(text) for name, text in TEXTS.items()}
+TEXTS = {name: shipped_path(name).read_text(encoding="utf-8") for name in shipped_names()}
+
+
+def parsed(text: str) -> dict | None:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:     # a broken shipped file is test_lessons' and `tui-lab list`'s to report
+        return None
+
+
+TREES = {name: tree for name, text in TEXTS.items() if (tree := parsed(text)) is not None}
+NAMES = sorted(TREES)
 
 HOSTILE = st.sampled_from([10 ** 400, -(10 ** 30), 2 ** 63, 1e308, -1e308, float("inf"), float("nan"), -0.0, 0,
                            1_000_000_000, "", "x" * 5000, "a\nb", "\u200b", [], {}, [[[[1]]]], [1, "a"],

@@ -35,7 +35,7 @@ class OneLineParser(argparse.ArgumentParser):
     """Usage errors as one line, exit 2, like scenario errors."""
 
     def error(self, message: str):
-        self.exit(2, f"error: {message} (see `tui-lab --help`)\n")
+        self.exit(2, f"error: {one_line(message, 160)} (see `tui-lab --help`)\n")
 
 
 def build_parser(command: str | None) -> argparse.ArgumentParser:
@@ -181,11 +181,9 @@ def check_address(host: str, port: int) -> None:
 
 
 def cmd_schema(args) -> int:
-    import json
+    from .scenario.schema import schema_json
 
-    from .scenario.schema import scenario_schema
-
-    sys.stdout.write(json.dumps(scenario_schema(), indent=2) + "\n")
+    sys.stdout.write(schema_json())
     return 0
 
 
