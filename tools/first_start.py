@@ -28,6 +28,18 @@ def capture(session: str) -> str:
     return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
 
 
+def cpu_seconds(session: str) -> float | None:
+    """CPU seconds (user + system) the lab's own process has used so far: unlike the wall clock,
+    this hardly depends on what else the machine is doing (the compiling child is not counted)."""
+    pid = subprocess.run(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"], capture_output=True,
+                         text=True).stdout.split()
+    try:
+        fields = Path(f"/proc/{pid[0]}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_for(session: str, condition, timeout: float) -> float | None:
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
@@ -48,9 +60,12 @@ def launch(cache: Path, size: str, scenario: str | None, timeout: float) -> dict
         drawn = wait_for(session, lambda s: len(BRAILLE.findall(s)) > 200 and "●" in s, timeout)
         if drawn is None:
             return {"contour_s": None, "moves_s": None, "screen": capture(session)}
+        cpu_drawn = cpu_seconds(session)
         subprocess.run(["tmux", "send-keys", "-t", session, "space"], check=True)
         moved = wait_for(session, lambda s: any(int(n) > 0 for n in STEP.findall(s)), timeout)
-        return {"contour_s": drawn - t0, "moves_s": None if moved is None else moved - t0}
+        return {"contour_s": drawn - t0, "moves_s": None if moved is None else moved - t0,
+                "cpu_contour_s": cpu_drawn, "cpu_moves_s": cpu_seconds(session),
+                "load": os.getloadavg()[0]}
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
 

@@ -32,6 +32,12 @@ _DOT_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], d
 _BRAILLE = np.array([" "] + [chr(0x2800 + code) for code in range(1, 256)])   # blank cells are spaces
 
 
+def neighbours_of(col: int, row: int) -> list[tuple[int, int]]:
+    """Cells near (col, row) in the order a displaced mark tries them: the same row first."""
+    return ([(col + d, row) for k in range(1, 5) for d in (k, -k)]
+            + [(col + dc, row + dr) for dr in (-1, 1) for dc in (0, 1, -1, 2, -2)])
+
+
 def run_colour(index: int) -> str:
     return RUN_COLOURS[index % len(RUN_COLOURS)]
 
@@ -170,10 +176,8 @@ class Plot:
             if cell is None:
                 continue
             col, row = cell
-            if apart and (col, row) in taken:      # two runs in one cell: the later one moves to a free neighbour
-                free = [(c, r) for c, r in ((col + 1, row), (col - 1, row), (col, row - 1), (col, row + 1),
-                                            (col + 1, row - 1), (col - 1, row + 1), (col + 1, row + 1),
-                                            (col - 1, row - 1))
+            if apart and (col, row) in taken:      # two runs in one cell: the later one moves to a free neighbour,
+                free = [(c, r) for c, r in neighbours_of(col, row)   # sideways first (a loss plot's y stays true)
                         if 0 <= c < cols and 0 <= r < rows and (c, r) not in taken]
                 col, row = free[0] if free else (col, row)
             if apart:
