@@ -81,3 +81,13 @@ def test_training_epochs_match_torch(optimizer, batchnorm, batch):
         tr.advance(1)
         assert tr.history[1, epoch] == pytest.approx(ref_val, rel=1e-9)
     assert np.allclose(tr.params, flat_params(net), rtol=1e-8, atol=1e-10)
+
+
+def test_bench_measures_the_cnn_beside_torch():
+    from tui_lab.bench import MEASURES
+    from tui_lab.cnn_bench import measure_cnn_epochs
+
+    assert measure_cnn_epochs in MEASURES
+    ours, refs = measure_cnn_epochs(quick=True)
+    assert ours["cnn_epochs_per_s"] > 0 and refs["torch"]["cnn_epochs_per_s"] > 0
+    assert torch.get_num_threads() >= 1          # the thread setting is restored
