@@ -1,8 +1,8 @@
 """Compiled or interpreted: numeric kernels that never make the first start wait for Numba.
 
 Numba compiles a kernel the first time it is called; on a fresh install (empty cache) the
-optimizer loops take 10-20 s. The app starts a warm-up (`start_warm_up`) that compiles, or
-loads from the cache, the kernels it needs on a background thread. Until a kernel is ready,
+optimizer loops take 10-20 s. The app starts a warm-up (`start_warm_up`): a child process
+compiles the kernels into Numba's cache, then a background thread loads them. Until a kernel is ready,
 `kernel(f)` gives its interpreted twin: f's own Python source run by the interpreter, with every
 kernel it calls (directly, through a module, or in a tuple of kernels) interpreted too. The twin
 does the same float64 operations in the same order, so the numbers match the compiled ones and
