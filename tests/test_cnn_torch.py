@@ -88,6 +88,7 @@ def test_bench_measures_the_cnn_beside_torch():
     from tui_lab.cnn_bench import measure_cnn_epochs
 
     assert measure_cnn_epochs in MEASURES
+    threads = torch.get_num_threads()
     ours, refs = measure_cnn_epochs(quick=True)
     assert ours["cnn_epochs_per_s"] > 0 and refs["torch"]["cnn_epochs_per_s"] > 0
-    assert torch.get_num_threads() >= 1          # the thread setting is restored
+    assert torch.get_num_threads() == threads          # torch ran on one thread, then got its setting back
