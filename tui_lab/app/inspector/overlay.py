@@ -9,8 +9,8 @@ import math
 
 import numpy as np
 
-ARROWS = (("gradient", "-g", "bright_red"), ("momentum", "-m", "bright_blue"), ("step", "Δ", "bright_white"))
-LEGEND = {"gradient": "downhill", "momentum": "momentum", "step": "step"}
+ARROWS = (("gradient", "g", "bright_red"), ("momentum", "m", "bright_blue"), ("step", "Δ", "bright_white"))
+LEGEND = {"gradient": "-g (downhill)", "momentum": "-m (momentum)", "step": "step"}
 DIRECTION_SPAN = 0.15       # a direction's length, as a fraction of the window's width
 SHORTEST_STEP = 0.03        # a step shorter than this fraction of the window is drawn at it (direction only)
 

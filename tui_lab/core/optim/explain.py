@@ -136,8 +136,8 @@ class Writer:
 
 
 def num(x: float) -> str:
-    """A scalar as the equations show it: short, exact when it is short."""
-    return f"{float(x):.6g}"
+    """A scalar as the equations show it: five significant digits (the exact values are in Line.value)."""
+    return f"{float(x):.5g}"
 
 
 def fmt(v) -> str:

@@ -72,8 +72,11 @@ def explain(h: dict, s, out) -> None:
         if s is not None and s.t == 1:
             out.line("a", "a_t = g_t  (first step)", lambda: (fmt(g), a))
         else:
-            rule = "a_t = β a_{t-1} + (1 - τ) g_t" if damp else "a_t = β a_{t-1} + g_t"
-            out.line("a", rule, lambda: (f"{num(beta)}·{fmt(a0)} + {num(1.0 - damp)}·{fmt(g)}", a))
+            if damp:
+                out.line("a", "a_t = β a_{t-1} + (1 - τ) g_t",
+                         lambda: (f"{num(beta)}·{fmt(a0)} + {num(1.0 - damp)}·{fmt(g)}", a))
+            else:
+                out.line("a", "a_t = β a_{t-1} + g_t", lambda: (f"{num(beta)}·{fmt(a0)} + {fmt(g)}", a))
         if s is not None:
             out.arrow("momentum", -a)
         if h["nesterov"]:
