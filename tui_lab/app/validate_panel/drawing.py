@@ -91,10 +91,10 @@ class Figures:
 
     def _draw_data(self, plt) -> None:
         p = self.state.problem
-        plt.scatter(p.x[p.train, 0].tolist(), p.y[p.train].tolist(), marker="dot", color="gray")
-        if "truth" in self.outcome.curves:
+        if "truth" in self.outcome.curves:             # under the points, so no point is hidden by it
             plt.plot(self.outcome.curves["grid"].tolist(), self.outcome.curves["truth"].tolist(),
                      marker="braille", color="green")
+        plt.scatter(p.x[p.train, 0].tolist(), p.y[p.train].tolist(), marker="dot", color="gray")
         lo, hi = float(p.y.min()), float(p.y.max())
         pad = 0.25 * (hi - lo)
         self._ylim = (lo - pad, hi + pad)
@@ -176,6 +176,11 @@ class Figures:
             xs = [p[0] for p in points]
             ys = [p[1] if len(p) > 1 else 0.0 for p in points]
             plt.scatter(xs, ys, marker=marker, color=colour)
+        for axis, name in zip((plt.xlim, plt.ylim), names):    # the whole search's extent: the axes hold still
+            values = [self._searched(name, r[f"{s}_{name}"]) for r in self.outcome.results for s in ("grid", "random")]
+            low, high = min(values), max(values)
+            pad = 0.05 * (high - low) or 0.5
+            axis(low - pad, high + pad)
         axis = " × ".join("log10 λ" if n == "l2" else n for n in names)
         return f"trials in {axis}", "blue ■ grid, orange ● random"
 
@@ -204,11 +209,11 @@ class Figures:
                         color=CLASS_COLOURS[int(label) % len(CLASS_COLOURS)])
         heavy = ""
         weights = curves.get("weights")
-        if weights is not None and self.shown and self.shown < len(weights):
-            w = weights[self.shown]                      # what the next stump will be fit to
+        if weights is not None and self.shown and np.ptp(weights[self.shown - 1]) > 0:
+            w = weights[self.shown - 1]                  # what the latest stump was fit to
             top = w >= np.quantile(w, 0.9)
             plt.scatter(x[top, 0].tolist(), x[top, 1].tolist(), marker="×", color="red")
-            heavy = ", red × the heaviest 10% for the next stump"
+            heavy = ", red × the heaviest 10% the latest stump was fit to"
         if not self.shown:
             return "training points", "one colour per class"
         stumps = f"{self.shown} stump{'s' if self.shown > 1 else ''}"

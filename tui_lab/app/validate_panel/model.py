@@ -117,7 +117,7 @@ def setup_fields(raw: dict) -> list[tuple[str, tuple, object, object, str]]:
     rows = [("n", ("data", "n"), data.get("n"), 200, "points in all"),
             ("noise", ("data", "noise"), data.get("noise"), 0.1, ""),
             ("split", ("data", "split"), data.get("split"), [0.6, 0.2, 0.2], "train, val, test")]
-    if model is not None and model.get("name") == "poly":
+    if model is not None and model.get("name") == "poly" and not table.get("degrees"):
         rows.append(("model degree", ("model", "degree"), model.get("degree"), 3, "poly"))
     closed_form = model is not None and model.get("name") in ("linear", "poly")
     for key, (label, default, hint) in VALIDATE_FIELDS.items():
@@ -254,11 +254,14 @@ class ValidateState:
             display = np.concatenate([f["val"] for f in folds] + [test])
         column_of = {row: i for i, row in enumerate(display)}
         keys = varying_keys(self.outcome.extras["candidates"])
-        label_of = (lambda row: "") if self.outcome.method == "nested" else (lambda row: candidate_name(row, keys))
+        def label_of(row: dict) -> str:       # the candidate a fold scores (nested: the one its inner loop chose)
+            return candidate_name(row, keys)
+
         prefix = max(len(label_of(r)) for r in self.outcome.results) + 5
         bins = max(8, min(width - prefix - len(" val 0.0000e+00"), display.size))
         text = Text()
-        for mark, name in zip(FOLD_MARKS.values(), ("unused", "train", "validation", "test (never used)")):
+        names = ("unused", "train", "validation", "test (never used)" if width >= 60 else "test")
+        for mark, name in zip(FOLD_MARKS.values(), names):
             text.append(*mark)
             text.append(f" {name}  ", style="dim")
         text.append("\n")

@@ -31,6 +31,9 @@ from .model import (CHOICE_KEYS, FOLD_VIEWS, SETUP_DATASETS, ValidateState, key_
 PLAY_SECONDS = 6.0          # `space` plays a long experiment through in about this long,
 SLOWEST_RATE = 2.0          # and a short one at this many rows per second, so each can be seen
 TICK_SECONDS = 0.1
+PLOT_ROWS = 10              # rows the fits plot and its key keep under a fold layout
+SHORT_ROWS = 24             # below this panel height a fold layout and the fits plot take turns (the
+                            # layout while folds are revealed, the chosen model's fit once all are in)
 
 VALIDATE_COMMANDS = [
     Command("m", "next_method", "Method", "switch to the next validation method (same data and model)"),
@@ -90,6 +93,9 @@ class ValidatePanel(AutoplayPanel, FormPanel):
     ValidatePanel #validate-layout { height: auto; max-height: 50%; display: none; }
     ValidatePanel #validate-numbers { height: auto; max-height: 4; }
     ValidatePanel.folds #validate-layout { display: block; }
+    ValidatePanel.folds.short #validate-fits, ValidatePanel.folds.short #validate-fits-key { display: none; }
+    ValidatePanel.folds.short.done #validate-fits, ValidatePanel.folds.short.done #validate-fits-key { display: block; }
+    ValidatePanel.folds.short.done #validate-layout { display: none; }
     ValidatePanel #validate-error { height: auto; display: none; color: $error; }
     ValidatePanel #validate-error.shown { display: block; }
     """
@@ -118,7 +124,7 @@ class ValidatePanel(AutoplayPanel, FormPanel):
                 with Horizontal(id="validate-row"):
                     with Vertical(id="validate-left"):
                         yield Static("", id="validate-layout")
-                        fits_key = Static("", classes="validate-key")
+                        fits_key = Static("", classes="validate-key", id="validate-fits-key")
                         yield Picture(self.figures, "fits", fits_key, id="validate-fits")
                         yield fits_key
                     with Vertical(id="validate-right-column"):
@@ -132,6 +138,9 @@ class ValidatePanel(AutoplayPanel, FormPanel):
 
     def on_mount(self) -> None:
         self._start_timer(TICK_SECONDS)
+
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.height < SHORT_ROWS, "short")
 
     # the state's pieces under the names the lab, tests and snapshots use
     @property
@@ -243,12 +252,14 @@ class ValidatePanel(AutoplayPanel, FormPanel):
     # --- revealing ---------------------------------------------------------------------------
     def _reveal(self, count: int) -> None:
         self.state.reveal(count)
+        self.set_class(self.shown >= self.total, "done")
         self.query_one("#validate-fits").refresh()
         self.query_one("#validate-right").refresh()
         if self.outcome.method in FOLD_VIEWS:
             layout = self.query_one("#validate-layout", Static)
             size = self.query_one("#validate-left").size
-            layout.update(self.state.fold_layout(size.width or 40, max(4, (size.height or 20) // 2)))
+            # the fits plot below keeps about PLOT_ROWS rows; the layout gets the rest (at least 2 folds)
+            layout.update(self.state.fold_layout(size.width or 40, max(4, (size.height or 20) - PLOT_ROWS)))
         self.query_one("#validate-numbers", Static).update(self.state.numbers())
         if not self.playing:
             self._say(self.state.progress("paused" if self.shown else "ready"))
