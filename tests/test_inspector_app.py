@@ -71,6 +71,13 @@ async def test_train_tab_inspects_one_named_parameter():
         await until(pilot, lambda: "layer 1 weight" in view_text(app) and "W_{t+1}" in view_text(app))
         await pilot.press("up")
         await until(pilot, lambda: "W[2→1]" in view_text(app) or "bias" in view_text(app))
+        await pilot.press("3")                       # the Runs tab: each run's rule, as the inspector writes it
+        from tui_lab.app.inspector.text import rule_lines
+
+        def runs_text():
+            return " ".join(str(w.render()) for w in app.query("#train-runs-form Static"))
+        await until(pilot, lambda: all(rule in runs_text() for tr in panel.lab.trainers
+                                       for rule in rule_lines(tr.optimizer)))
         assert app.errors == []
 
 
