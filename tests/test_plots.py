@@ -305,3 +305,28 @@ def test_a_cell_of_the_race_plot_maps_back_to_its_point():
     px, py = race_point_at(race, 80, 24, col, 1)
     assert x0 < px < x0 + (x1 - x0) / 10 and y1 - (y1 - y0) / 10 < py < y1
     assert race_point_at(race, 80, 24, 0, 1) is None and race_point_at(race, 80, 24, col, 0) is None
+
+
+def test_warm_up_hands_out_twins_until_its_job_has_run_the_kernel():
+    import threading
+
+    from tui_lab.core.surface_run import advance
+
+    gate = threading.Event()
+
+    def job():
+        gate.wait(30)
+        SurfaceRun(Surface.build("rosenbrock"), Optimizer("adam", {})).advance(1)
+
+    thread = kernels.start_warm_up([job])
+    try:
+        assert kernels.warming() and not kernels.ready(advance)
+        run = SurfaceRun(Surface.build("rosenbrock"), Optimizer("adam", {}))
+        early = run.advance(5)                   # interpreted meanwhile
+    finally:
+        gate.set()
+        thread.join(60)
+    assert not kernels.warming() and kernels.ready(advance) and advance in kernels._ready
+    late = SurfaceRun(Surface.build("rosenbrock"), Optimizer("adam", {})).advance(5)
+    for a, b in zip(early, late):
+        np.testing.assert_array_equal(a, b)
