@@ -50,7 +50,7 @@ class ImageSnapshot:
     sample_conf: np.ndarray
     confusion: np.ndarray               # (K, K) counts[true, predicted] on the test split
     curve: HeldOutCurve
-    filters: np.ndarray                 # cnn: first conv kernels (O, C, K, K); dense: first-layer weights (units, C, H, W)
+    filters: np.ndarray                 # cnn: first conv kernels (O, C, K, K); dense: first weights (units, C, H, W)
     chosen: int                         # index into the test split
     chosen_image: np.ndarray            # (C, H, W)
     chosen_true: int
@@ -109,9 +109,9 @@ def image_snapshot(trainer, curve: HeldOutCurve, chosen: int, shape: tuple[int, 
         curve.add(trainer.epoch, float(loss), accuracy)
     truth = trainer.y[test[picks]].astype(int)
     pred = probs.argmax(axis=1)
-    return ImageSnapshot(cnn, trainer.steps, batch, targets, batch_rows, holes, patch, images[picks[:-1]], truth[:-1], pred[:-1],
-                         probs.max(axis=1)[:-1], confusion, HeldOutCurve(list(curve.epochs), list(curve.loss),
-                                                                      list(curve.accuracy)),
+    return ImageSnapshot(cnn, trainer.steps, batch, targets, batch_rows, holes, patch, images[picks[:-1]],
+                         truth[:-1], pred[:-1], probs.max(axis=1)[:-1], confusion,
+                         HeldOutCurve(list(curve.epochs), list(curve.loss), list(curve.accuracy)),
                          filters, chosen, images[chosen], int(truth[-1]), int(pred[-1]), maps, layer_params,
                          int(trainer.model.n_params))
 

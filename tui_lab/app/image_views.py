@@ -236,7 +236,8 @@ def filter_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
     name = Text(f"image {snap.chosen + 1} (, .) {snap.chosen_true} -> ", style="bold")
     name.append(str(snap.chosen_pred), style="green" if snap.chosen_pred == snap.chosen_true else "bold red")
     if not snap.maps:
-        return [*lines, name, *picture(snap.chosen_image[0]), Text("(a dense model has no feature maps)", style="italic")]
+        return [*lines, name, *picture(snap.chosen_image[0]),
+                Text("(a dense model has no feature maps)", style="italic")]
     lines.append(name)
     drawn, total = 0, sum(min(len(layer), 16) for layer in snap.maps)
     groups = [[picture(snap.chosen_image[0])]] + [[picture(m / (np.abs(m).max() or 1.0), colour=signed)
