@@ -82,9 +82,11 @@ async def press_all(pilot, app: LabApp, kind: str, recorder: Recorder) -> int:
     panel = app.query_one(f"#panel-{kind}", KindPanel)
     checked = 0
     for view in views(panel):
-        if view:
+        for _ in range(5):               # (a focus event still queued brings its own tab back: retry)
+            if not view or panel.current_view() == view:
+                break
             app.screen.set_focus(None)
-            await pilot.pause()          # (a focus event still queued would bring its own tab back)
+            await pilot.pause()
             panel.query(TabbedContent).first().active = view
             await pilot.pause()
         assert panel.current_view() == view
@@ -94,7 +96,9 @@ async def press_all(pilot, app: LabApp, kind: str, recorder: Recorder) -> int:
             for owner in ("app", kind):
                 for command in app.routes[owner]:
                     for key in (k.strip() for k in command.key.split(",")):
-                        assert app.focused is target          # (the actions are recorded, not run)
+                        if app.focused is not target:         # a command gives a lost focus back to the panel
+                            assert target is None
+                            put_focus(app, None)
                         recorder.calls.clear()
                         handled = await app._check_bindings(key, priority=True)
                         typing = isinstance(target, Input) and types_into_input(key)
@@ -114,6 +118,8 @@ async def press_all(pilot, app: LabApp, kind: str, recorder: Recorder) -> int:
                         others = [c for c in recorder.calls if isinstance(c[0], KindPanel) and c[0] is not panel]
                         assert others == [], f"{where}: another panel acted"
                         checked += 1
+                        if checked % 40 == 0:
+                            await pilot.pause()         # let the app keep up (footer, focus events)
     return checked
 
 

@@ -156,9 +156,8 @@ class FormPanel(KindPanel):
         if self._setup() is None:
             return
         if field.value == field.applied:          # back to the value in force: nothing to apply, nothing wrong
-            if field.has_class("-invalid"):
-                field.remove_class("-invalid")
-                self._clear_error()
+            field.remove_class("-invalid")
+            self._clear_error()
             return
         value = parse_value(field.value) if field.value.strip() else None
         if await self._apply_field(field.path, value, f"{'.'.join(map(str, field.path))} set"):

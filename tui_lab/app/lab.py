@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Input, Static, TabbedContent, Tabs, TabPane
 
@@ -77,6 +78,8 @@ def registered_panels() -> dict[str, type[KindPanel]]:
 class LabApp(App):
     TITLE = "tui-lab"
     CSS_PATH = "lab.tcss"
+    # Ctrl-C leaves from anywhere, also from an input box (whose own ctrl+c would copy)
+    BINDINGS = [Binding("ctrl+c", "help_quit", show=False, priority=True)]
 
     def __init__(self, scenario: str | None = None, panels: dict[str, type[KindPanel]] | None = None,
                  probe: bool = False):
@@ -266,8 +269,11 @@ class LabApp(App):
             await target.run_action(command.action)
         except Exception as err:          # a panel's bug must not take the lab down
             self.report_error(err)
-        self.refresh_bindings()
         self.call_after_refresh(self._focus_panel, True)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """Any tab shown (top or a panel's sub-tab): the footer shows the keys live there now."""
+        self.refresh_bindings()
 
     def action_leave_input(self) -> None:
         """Esc in an input box: the value is applied (as on leaving it) and the focus returns to
@@ -297,7 +303,6 @@ class LabApp(App):
             self.statuses[kind] = f"loading a {kind} scenario…"
             self._load_first_of(kind)
         self.set_status(self.statuses.get(kind or "", ""))
-        self.refresh_bindings()
         self._show_lesson()
         self.call_after_refresh(self._focus_panel)
 
@@ -436,6 +441,11 @@ class LabApp(App):
             else:
                 then(target)
         self.push_screen(PromptScreen(question, default), answered)
+
+    def action_help_quit(self) -> None:
+        """Ctrl-C (Textual's own binding, live even in dialogs) leaves at once, exit 130, as it stops
+        every tui-lab command."""
+        self.exit(return_code=130)
 
     def action_save(self) -> None:
         if self.call_panel_ready():
