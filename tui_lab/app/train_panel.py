@@ -489,6 +489,7 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         from ..core.datasets import DATASETS, MULTICLASS
         from ..core.cnn import POOLS
         from ..core.cnn_train import IMAGE_AUGMENTS
+        from ..core.image_data import IMAGE_SIZES
         from ..core.models import ACTIVATIONS, INITS, MODELS
         from ..core.train import AUGMENTS
 
@@ -498,14 +499,16 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         mode = 0 if batch == 0 else 1 if batch == 1 else 2
         rows = [Label("Data set", classes="section-title"),
                 select_row("data set", "train-data-name", DATASETS, data.get("name")),
-                field_row("n", ("data", "n"), data.get("n"), 200, "points in all"),
-                field_row("noise", ("data", "noise"), data.get("noise"), 0.1),
+                field_row("n", ("data", "n"), data.get("n"), IMAGE_SIZES.get(data.get("name"), 200),
+                          "points in all"),
+                field_row("noise", ("data", "noise"), data.get("noise"),
+                          0.0 if data.get("name") in IMAGE_SIZES else 0.1),
                 field_row("split", ("data", "split"), data.get("split"), [0.6, 0.2, 0.2], "train, val, test")]
         if data.get("name") in MULTICLASS:
             rows.append(field_row("classes", ("data", "classes"), data.get("classes"), None, "spirals / blobs"))
         rows += [Label("Model", classes="section-title"),
                  select_row("model", "train-model-name", MODELS + ("cnn",), model.get("name")),
-                 field_row("hidden", ("model", "hidden"), model.get("hidden"), [16], "mlp layer widths"),
+                 field_row("hidden", ("model", "hidden"), model.get("hidden"), [16], "dense layer widths"),
                  select_row("activation", "train-activation", ACTIVATIONS, model.get("activation", "tanh")),
                  field_row("degree", ("model", "degree"), model.get("degree"), 3, "poly"),
                  field_row("init", ("model", "init"), model.get("init"), "xavier", " | ".join(INITS)),
@@ -524,8 +527,9 @@ class TrainPanel(TrainInspectorHost, FormPanel):
                  field_row("seed", ("seed",), raw.get("seed"), 0),
                  Label("Regularizers (a list of values compares them, one run each)", classes="section-title")]
         for key, default, hint in (
-                ("l2", 0.0, "(l2/2)·Σw²"), ("l1", 0.0, "l1·Σ|w|"), ("dropout", 0.0, "mlp, inverted"),
-                ("batchnorm", False, "mlp hidden layers"), ("input_noise", 0.0, "std on inputs"),
+                ("l2", 0.0, "(l2/2)·Σw²"), ("l1", 0.0, "l1·Σ|w|"),
+                ("dropout", 0.0, "dense hidden layers, inverted"),
+                ("batchnorm", False, "mlp hidden / cnn conv layers"), ("input_noise", 0.0, "std on inputs"),
                 ("weight_noise", 0.0, "std on weights"), ("label_smoothing", 0.0, "classification"),
                 ("mixup", 0.0, "Beta(α, α)"),
                 ("augment", "none", " | ".join(AUGMENTS) + "; images: " + " | ".join(IMAGE_AUGMENTS)),
