@@ -4,6 +4,7 @@ screen until the race's contour and runs are drawn, then press space and watch u
     python tools/first_start.py            # cold: an empty Numba cache (as after `pip install .`)
     python tools/first_start.py --warm     # warm: the cache filled first
     python tools/first_start.py --size 80x24
+    python tools/first_start.py --cache DIR   # a given cache folder (kept), e.g. one filled before
 
 Prints seconds from launch to: first contour drawn, first movement after space.
 """
@@ -73,11 +74,12 @@ def launch(cache: Path, size: str, scenario: str | None, timeout: float) -> dict
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warm", action="store_true", help="fill the cache first, then launch")
+    parser.add_argument("--cache", help="use this Numba cache folder (kept) instead of a new empty one")
     parser.add_argument("--size", default="120x40")
     parser.add_argument("--scenario")
     parser.add_argument("--timeout", type=float, default=90.0)
     args = parser.parse_args()
-    cache = Path(tempfile.mkdtemp(prefix="numba-cache-"))
+    cache = Path(args.cache) if args.cache else Path(tempfile.mkdtemp(prefix="numba-cache-"))
     try:
         if args.warm:               # fill the cache the way the lab's background compile does, then launch
             subprocess.run([sys.executable, "-c", "from tui_lab.app.warm_up import run_jobs; run_jobs()"],
@@ -85,7 +87,8 @@ def main() -> int:
         result = launch(cache, args.size, args.scenario, args.timeout)
         print(result)
     finally:
-        shutil.rmtree(cache, ignore_errors=True)
+        if not args.cache:
+            shutil.rmtree(cache, ignore_errors=True)
     return 0
 
 
