@@ -467,3 +467,36 @@ def test_early_stopping_restores_the_best_weights_when_epochs_run_out(tmp_path):
     assert best < 300 and run["val_loss"][-1] > 1.5 * run["val_loss"][best - 1]   # it did overfit after best
     assert run["final_val_loss"] == pytest.approx(run["val_loss"][best - 1], rel=1e-12)
     assert run["final_val_loss"] == pytest.approx(min(run["val_loss"]), rel=1e-12)
+
+
+async def test_ctrl_c_leaves_the_app_from_anywhere_with_exit_130(tmp_path):
+    from textual.widgets import Input
+
+    from tui_lab.app.lab import LabApp
+    from tui_lab.app.screens import PromptScreen
+
+    app = LabApp(str(write(tmp_path, SURFACE)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.5)
+        app.push_screen(PromptScreen("a question", "an answer"))    # an input box has the focus
+        await pilot.pause(0.2)
+        assert isinstance(app.focused, Input)
+        start = time.monotonic()
+        await pilot.press("ctrl+c")
+        while app.is_running and time.monotonic() - start < 5:
+            await pilot.pause(0.01)
+    assert app.return_code == 130 and time.monotonic() - start < 1.0
+
+
+def test_ctrl_c_stops_serve_at_once():
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "tui_lab", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6)
+    assert proc.poll() is None, proc.communicate()
+    sent = time.monotonic()
+    proc.send_signal(2)
+    _, err = proc.communicate(timeout=30)
+    assert time.monotonic() - sent < 1.0 and proc.returncode == 130 and err.splitlines()[-1] == "interrupted"

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 
 def run_app(scenario: str | None) -> int:
     from .lab import LabApp
     from .warm_up import warm_up
 
     warm_up()             # kernels compile in the background; the lab animates with interpreted ones meanwhile
-    LabApp(scenario).run()
-    return 0
+    app = LabApp(scenario)
+    app.run()
+    if app.return_code == 130:       # Ctrl-C: end now, without waiting for compile or run threads to finish
+        sys.stdout.flush()
+        print("interrupted", file=sys.stderr, flush=True)
+        os._exit(130)
+    return app.return_code or 0
