@@ -36,7 +36,7 @@ def test_two_rounds_by_hand():
     # weight 1/12: alpha = log(11)
     np.testing.assert_allclose(stumps[1], [0, 2.5, 0, 1])
     assert errors[1] == pytest.approx(1 / 12, rel=1e-14) and alphas[1] == pytest.approx(math.log(11), rel=1e-14)
-    error, loss, classes = adaboost_staged(stumps, alphas, as_float32_values(X7), Y7.astype(np.int64), 2)
+    error, loss, classes = adaboost_staged(stumps, alphas, as_float32_values(X7), Y7.astype(np.int64), 2, True)
     # after two rounds x = 3 and 4 get log 11 for class 1 against log 6 for class 0; only x = 4 is wrong
     assert classes[1].tolist() == [0, 0, 1, 1, 1, 1, 1] and error[1] == pytest.approx(1 / 7)
     # probabilities: the logistic of the class-1 margin (votes for 1 - votes for 0) / (log 6 + log 11),

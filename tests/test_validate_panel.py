@@ -226,3 +226,23 @@ def test_state_model_edits_without_a_screen():
     assert tui_lab.load_scenario(back).settings.method == "kfold"
     paths = [path for _, path, *_ in setup_fields(tui_lab.load_scenario("validate-nested").raw)]
     assert ("validate", "inner_k") in paths and ("validate", "p") not in paths
+
+
+async def test_m_at_80x24_keeps_the_focus_on_something_visible():
+    """On a short terminal the fold layout and the fits plot take turns; keys keep working and the
+    focus never sits on a hidden widget."""
+    app = LabApp("validate-kfold")
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = lab_panel(app)
+        await computed(pilot, panel, "kfold")
+        assert panel.has_class("short") and panel.query_one("#validate-layout").display
+        for method in ("loo", "leave_p_out", "timeseries", "nested"):
+            await pilot.press("m")
+            await computed(pilot, panel, method)
+            focused = app.focused
+            assert focused is None or (focused.display and focused.region.area > 0)
+        await pilot.press("n")
+        await until(pilot, lambda: panel.shown == 1)
+        panel.advance(panel.total)
+        await pilot.pause()
+        assert panel.query_one("#validate-fits").display and not panel.query_one("#validate-layout").display

@@ -315,17 +315,17 @@ def adaboost_fit(x, y, n_classes, rounds, learning_rate, history):
 
 
 @njit(cache=True, nogil=True)
-def adaboost_staged(stumps, alphas, x, y, n_classes):
+def adaboost_staged(stumps, alphas, x, y, n_classes, keep_classes):
     """After each round m, the ensemble of stumps 0..m on rows x with labels y: (error rate, mean
-    cross-entropy of its class probabilities) per round, and the predicted class of every row per
-    round (rounds, n). The decision is scikit-learn's: votes alpha for the stump's class and
+    cross-entropy of its class probabilities) per round, and, with keep_classes, the predicted class
+    of every row per round (rounds, n; else (0, n)). The decision is scikit-learn's: votes alpha for the stump's class and
     -alpha/(K-1) for the others, divided by the sum of alphas; probabilities are its softmax of the
     decision / (K-1) (for two classes, the logistic of the class-1 margin)."""
     rounds, n = alphas.size, x.shape[0]
     score = np.zeros((n, n_classes))
     error = np.zeros(rounds)
     loss = np.zeros(rounds)
-    classes = np.zeros((rounds, n), dtype=np.int8)
+    classes = np.zeros((rounds if keep_classes else 0, n), dtype=np.int8)
     norm = 0.0
     other = -1.0 / (n_classes - 1)
     for m in range(rounds):
@@ -351,7 +351,8 @@ def adaboost_staged(stumps, alphas, x, y, n_classes):
                 for c in range(n_classes):
                     z += math.exp((score[i, c] - top) / scale)
                 p_true = math.exp((score[i, y[i]] - top) / scale) / z
-            classes[m, i] = best
+            if keep_classes:
+                classes[m, i] = best
             wrong += best != y[i]
             nll -= math.log(min(max(p_true, 1e-12), 1.0))
         error[m] = wrong / n

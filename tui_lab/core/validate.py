@@ -221,7 +221,8 @@ def make_folds(problem: Problem, method: str, k: int, seed: int, *, p: int = 1,
     return [(np.sort(np.concatenate(parts[:i] + parts[i + 1:])), np.sort(part)) for i, part in enumerate(parts)]
 
 
-FOLD_BATCH = 512      # folds fit in one call (many at once: leave-p-out has thousands of small fits)
+FOLD_BATCH = 512          # folds fit in one call (many at once: leave-p-out has thousands of small fits),
+BATCH_VALUES = 500_000    # as long as a batch's rows (fits x rows each) stay within this many
 
 
 def fold_losses(problem: Problem, learner: Learner, folds: list) -> list[tuple[float, float]]:
@@ -236,9 +237,10 @@ def fold_losses(problem: Problem, learner: Learner, folds: list) -> list[tuple[f
     by_size: dict[int, list[int]] = {}
     for i, (fit_rows, _) in enumerate(folds):
         by_size.setdefault(fit_rows.size, []).append(i)
-    for group in by_size.values():
-        for start in range(0, len(group), FOLD_BATCH):
-            batch = group[start:start + FOLD_BATCH]
+    for size, group in by_size.items():
+        step = max(1, min(FOLD_BATCH, BATCH_VALUES // (size + rows.size)))
+        for start in range(0, len(group), step):
+            batch = group[start:start + step]
             params = learner.fit_many(x, y, np.stack([folds[i][0] for i in batch]))
             pred = learner.predict_many(params, x[rows])
             for r, i in enumerate(batch):
@@ -697,7 +699,7 @@ def adaboost(problem: Problem, rounds: int, learning_rate: float) -> Outcome:
     history = np.empty((rounds if rounds * train.size <= WEIGHT_HISTORY else 0, train.size))
     stumps, alphas, errors, peaks = adaboost_fit(x[train], labels[train], problem.n_classes, rounds, learning_rate,
                                                  history)
-    staged = {part: adaboost_staged(stumps, alphas, x[rows], labels[rows], problem.n_classes)
+    staged = {part: adaboost_staged(stumps, alphas, x[rows], labels[rows], problem.n_classes, False)
               for part, rows in (("train", train), ("val", problem.val), ("test", problem.test))}
     rows = []
     for m in range(alphas.size):
@@ -723,7 +725,7 @@ def adaboost(problem: Problem, rounds: int, learning_rate: float) -> Outcome:
     if cells is not None:
         points, extent = cells
         _, _, regions = adaboost_staged(stumps, alphas, as_float32_values(points), np.zeros(len(points), np.int64),
-                                        problem.n_classes)
+                                        problem.n_classes, True)
         curves.update({"regions": regions.reshape(alphas.size, REGION_GRID[1], REGION_GRID[0]), "extent": extent})
     return Outcome("adaboost", rows, summary, {}, curves)
 

@@ -35,11 +35,11 @@ TITLES = {
 # the method (the kind's KEY_METHODS says which keys a method reads).
 VALIDATE_FIELDS = {
     "k": ("k", 5, "folds (outer folds for nested)"), "inner_k": ("inner k", 4, "folds of each inner loop"),
-    "p": ("p", 2, "points held out per split"), "degrees": ("degrees", None, "candidates, e.g. 1, 3, 9"),
-    "widths": ("widths", None, "mlp widths to compare"), "l2": ("l2 (λ)", 0.0, "one value or candidates"),
+    "p": ("p", 2, "points held out per split"), "degrees": ("degrees", "model's", "candidates, e.g. 1, 3, 9"),
+    "widths": ("widths", "model's", "mlp widths to compare"), "l2": ("l2 (λ)", 0.0, "one value or candidates"),
     "budget": ("budget", 16, "trials per strategy"), "n_boot": ("n_boot", 100, "bootstrap replicates"),
     "ci": ("ci", 0.95, "interval level"), "n_models": ("n_models", 50, "models / rounds"),
-    "depth": ("depth", 3, "learner tree only"), "learning_rate": ("learning rate", None, "shrinks each model"),
+    "depth": ("depth", 3, "learner tree only"), "learning_rate": ("learning rate", 0.1, "shrinks each model"),
     "n_datasets": ("n_datasets", 100, "fresh training sets"),
 }
 CHOICE_KEYS = {"select": ("min", "one_se"), "learner": ("model", "stump", "tree")}
@@ -129,10 +129,13 @@ def setup_fields(raw: dict) -> list[tuple[str, tuple, object, object, str]]:
             continue
         if key == "l2" and not closed_form:
             continue
+        if key == "learning_rate" and method == "adaboost":
+            default = 1.0
         rows.append((label, ("validate", key), table.get(key), default, hint))
     if method == "search":
         for name, hint in (("degree", "[low, high] integers"), ("l2", "[low, high] > 0, log scale")):
-            rows.append((f"search {name}", ("validate", "space", name), table.get("space", {}).get(name), None, hint))
+            rows.append((f"search {name}", ("validate", "space", name), table.get("space", {}).get(name),
+                         "not searched", hint))
     rows.append(("seed", ("seed",), raw.get("seed"), 0, "data, folds, resamples"))
     return rows
 
