@@ -261,3 +261,38 @@ def _(result):
     assert [round(runs[n]["final_train_loss"], 3) for n in names] == [0.065, 0.091, 0.099, 0.187]
     assert min(names, key=lambda n: runs[n]["test_loss"]) == "sgd" and round(runs["sgd"]["test_loss"], 3) == 0.184
     assert round(runs["adam"]["test_loss"], 2) == 0.28
+
+
+@claim("adamp-weight-norms")
+def _(result):
+    """AdamP's projection on batch-normed (scale-invariant) weights, from the Inspect step view's
+    numbers and the trained weights' norms."""
+    import tui_lab
+    from tui_lab.core.optim import adamp
+    from tui_lab.core.step_inspector import TrainInspection
+
+    scenario = tui_lab.load_scenario("adamp-weight-norms")
+    trainers = scenario.settings.make_trainers(scenario.seed)
+    inspection = TrainInspection(trainers[0], index=0)
+    inspection.follow(1)
+    values = {line.key: line.value for line in inspection.explain().lines if line.value is not None}
+    assert inspection.step.t == 12 and "W[1→1]" in inspection.parameter_name()
+    assert float(values["cos"]) == pytest.approx(0.0051, abs=5e-5)
+    assert float(values["threshold"]) == pytest.approx(0.0707, abs=5e-5)
+    assert inspection.step.state[adamp.VIEW, 0] == adamp.CHANNEL_VIEW and "d_proj" in values
+    model = trainers[0].model
+
+    def norms(p):
+        return [np.linalg.norm(p[model.layout.w_off[l]:model.layout.w_off[l] + model.sizes[l] * model.sizes[l + 1]])
+                for l in range(2)]
+    start = norms(trainers[0].params)
+    assert start == pytest.approx([5.23, 5.57], abs=5e-3)
+    ends = {}
+    for tr in trainers:
+        tr.run()
+        ends[tr.label] = norms(tr.params)
+    assert ends["adamp"] == pytest.approx([5.24, 5.65], abs=5e-3)
+    assert ends["adam"] == pytest.approx([5.47, 7.13], abs=5e-3)
+    runs = runs_by_label(result)
+    assert runs["adamp"]["val_loss"][-1] == pytest.approx(0.186, abs=5e-4)
+    assert runs["adam"]["val_loss"][-1] == pytest.approx(0.190, abs=5e-4)

@@ -143,14 +143,14 @@ class Reference:
             denom = np.sqrt(v) / math.sqrt(1 - b2 ** t) + eps
             d = (b1 * m + (1 - b1) * g) / denom if h["nesterov"] else m / denom
             cos = abs(g @ w) / (max(np.linalg.norm(g), eps) * max(np.linalg.norm(w), eps))
-            e.update(m=m, v=v, d=d, cos=cos)
+            e.update(m=m, v=v, d=d, cos=cos, threshold=delta / math.sqrt(2))
             ratio = 1.0
             if cos < delta / math.sqrt(2):     # one channel of two: channel and whole views agree
                 wn = w / (np.linalg.norm(w) + eps)
                 d = d - wn * (wn @ d)
                 e["d_proj"], ratio = d, h["wd_ratio"]
             else:
-                e["cos_tensor"] = cos
+                e["cos_tensor"], e["threshold_tensor"] = cos, delta / math.sqrt(2)
             if wd:
                 w = w * (1 - lr * wd * ratio)
                 e["W_decay"] = w

@@ -165,12 +165,15 @@ def explain(h: dict, s, out) -> None:
             view = s.state[VIEW, k]
             c = s.state[CHANNEL_COS, k]
             size = s.state[CHANNEL_SIZE, k]
-            out.line("cos", "c = max over W's channels of |cos(g_t, W_t)|  vs  δ / √(channel length)",
-                     lambda: (f"{num(c)} vs {num(delta)} / √{int(size)} = {num(delta / math.sqrt(size))}", c))
+            out.line("cos", "c = max over W's channels of |cos(g_t, W_t)|", lambda: ("", c))
+            out.line("threshold", "projected where c < δ / √(channel length)",
+                     lambda: (f"{num(delta)} / √{int(size)}", delta / math.sqrt(size)))
             if view == NO_PROJECTION:
                 whole = abs(cosine(s.state[TENSOR_GP, k], s.state[TENSOR_GG, k], s.state[TENSOR_PP, k], eps))
-                out.line("cos_tensor", "|cos(g_t, W_t)| over the whole matrix  vs  δ / √(size)",
-                         lambda: (f"{num(whole)} vs {num(delta)} / √{int(s.state[TENSOR_SIZE, k])}", whole))
+                n = s.state[TENSOR_SIZE, k]
+                out.line("cos_tensor", "else c = |cos(g_t, W_t)| over the whole matrix", lambda: ("", whole))
+                out.line("threshold_tensor", "projected where c < δ / √(size)",
+                         lambda: (f"{num(delta)} / √{int(n)}", delta / math.sqrt(n)))
                 out.line("d_proj", "no projection: g_t is not almost orthogonal to W_t")
             else:
                 where = "channel" if view == CHANNEL_VIEW else "whole matrix"
