@@ -316,6 +316,8 @@ def test_json_to_a_fifo_and_a_device_is_written_in_place(tmp_path, scenario):
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert cli("run", scenario, "--json", "/dev/null").returncode == 0
     assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
+    piped = cli("run", scenario, "--json", "/dev/stdout")           # a link to the pipe the test reads
+    assert piped.returncode == 0 and '"kind": "surface"' in piped.stdout
 
 
 def test_modes_kept_or_from_the_umask(tmp_path, scenario):

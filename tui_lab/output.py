@@ -88,9 +88,8 @@ class Target:
 def resolve_target(path: str | Path, protect: tuple[str | Path, ...] = ()) -> Target:
     """Check that `path` can be written, without writing anything; OutputError if not."""
     given = str(path)
-    real = Path(os.path.realpath(path))
     try:
-        info = real.stat()
+        info = os.stat(path)          # through symlinks, also /dev/stdout's link to a pipe
     except FileNotFoundError:
         info = None
     except OSError as err:
@@ -98,15 +97,17 @@ def resolve_target(path: str | Path, protect: tuple[str | Path, ...] = ()) -> Ta
     if info is not None:
         if stat.S_ISDIR(info.st_mode):
             raise OutputError(given, "is a folder; give a file name")
-        if any(_same_file(real, other) for other in protect):
+        if any(_same_file(path, other) for other in protect):
             raise OutputError(given, "is the scenario being run; it is never written over")
         if not stat.S_ISREG(info.st_mode):
-            if stat.S_ISSOCK(info.st_mode) or not os.access(real, os.W_OK):
-                raise OutputError(given, "cannot be written (permission denied)" if not stat.S_ISSOCK(info.st_mode)
-                                  else "is a socket")
-            return Target(given, real, True, None)
-        if not os.access(real, os.W_OK):
+            if stat.S_ISSOCK(info.st_mode):
+                raise OutputError(given, "is a socket")
+            if not os.access(path, os.W_OK):
+                raise OutputError(given, "cannot be written (permission denied)")
+            return Target(given, Path(path), True, None)
+        if not os.access(path, os.W_OK):
             raise OutputError(given, "permission denied")
+    real = Path(os.path.realpath(path))   # a regular (or new) file: its temporary file goes beside the target
     folder = real.parent
     if not folder.is_dir():
         raise OutputError(given, f"no such folder {folder}")
