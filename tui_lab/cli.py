@@ -294,12 +294,13 @@ class ProgressBar:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         if self.progress is None:
-            self.progress = Progress(TextColumn("running"), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
-                                     TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+            self.progress = Progress(TextColumn("running"), BarColumn(), MofNCompleteColumn(),
+                                     TextColumn("{task.fields[unit]}"), TimeElapsedColumn(),
+                                     console=Console(stderr=True), transient=True,
                                      auto_refresh=False)
             self.progress.start()
-            self.task = self.progress.add_task("run", total=total or None)
-        self.progress.update(self.task, completed=done, total=total or None)
+            self.task = self.progress.add_task("run", total=total or None, unit=unit)
+        self.progress.update(self.task, completed=done, total=total or None, unit=unit)
         self.progress.refresh()
 
     def close(self) -> None:
