@@ -198,3 +198,14 @@ def test_validate_kind_refuses_image_sets_in_one_line():
     with pytest.raises(ScenarioError) as err:
         load_scenario(sc)
     assert "data.name" in str(err.value) and "image set" in str(err.value)
+
+
+def test_a_cnn_too_large_for_memory_is_refused_up_front():
+    from tui_lab.core.cnn import workspace, workspace_bytes
+    small = CnnModel((1, 8, 8), 10, conv=(8, 16), hidden=(32,))
+    assert workspace_bytes(small, 32) >= sum(a.nbytes for a in workspace(small, 32))
+    sc = scenario(model={"conv": [64, 64, 64, 64], "pool": "none", "hidden": [1024] * 8},
+                  train={"batch_size": 0}, data={"n": 1797})
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(sc)
+    assert "model.conv" in str(err.value) and "GiB" in str(err.value)

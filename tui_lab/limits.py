@@ -64,6 +64,10 @@ def layer_sizes(model) -> list[int]:
 def model_bytes(model, epochs: int, rows: int) -> tuple[int, int]:
     """(bytes one trained model keeps: weights, optimizer state, copies, history;
     bytes of the training kernel's buffers while it runs on `rows` rows at a time)."""
+    if model.name == "cnn":             # conv layers' maps, per image of the batch (core/cnn.py)
+        from .core.cnn import workspace_bytes
+        built = model.build()
+        return 10 * built.n_params * FLOAT + 4 * epochs * FLOAT, workspace_bytes(built, rows)
     sizes = layer_sizes(model)
     n_params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:])) + 4 * sum(sizes[1:-1])
     kept = 10 * n_params * FLOAT + 4 * epochs * FLOAT
@@ -79,10 +83,12 @@ def train_memory(st) -> tuple[int, str, str]:
     kept, buffers = model_bytes(st.model, config.epochs, min(rows, n_train))
     curves = runs * 4 * config.epochs * VALUE_BYTES               # train / val loss and metric per epoch
     total = runs * kept + buffers + curves + st.data.n * 8 * FLOAT
-    parts = {"train.epochs": curves + runs * 4 * config.epochs * FLOAT, "model.hidden": runs * kept + buffers}
+    model_key = "model.conv" if st.model.name == "cnn" else "model.hidden"
+    parts = {"train.epochs": curves + runs * 4 * config.epochs * FLOAT, model_key: runs * kept + buffers}
     key = max(parts, key=parts.get)
+    shape = f"conv {list(st.model.conv)}" if st.model.name == "cnn" else f"layers {layer_sizes(st.model)}"
     what = f"{runs} run(s) x {config.epochs:,} epochs" if key == "train.epochs" else \
-        f"{runs} run(s) of a model with layers {layer_sizes(st.model)}"
+        f"{runs} run(s) of a model with {shape}"
     return total, key, what
 
 

@@ -178,6 +178,20 @@ def neighbour_correlation(filters: np.ndarray) -> np.ndarray:
     return (pairs / n_pairs) / np.maximum((k * k).sum(axis=(1, 2)) / (h * w), 1e-300)
 
 
+def workspace_bytes(model: CnnModel, rows: int) -> int:
+    """Bytes of `workspace(model, rows)` plus the side-by-side copies a layer makes while it runs."""
+    n_conv = max(model.n_conv, 1)
+    stage = max(c * h * w for c, h, w in model.shapes)
+    full = max([r[C_OUT] * r[H_IN] * r[W_IN] for r in model.layout.conv] or [1])
+    width = max(model.sizes)
+    n_dense = len(model.sizes) - 1
+    left, right = model.pads[2], model.pads[3]
+    wide = max((r[C_IN] + 2 * r[C_OUT]) * r[H_IN] * (r[W_IN] + left + right) for r in model.layout.conv)
+    floats = ((2 * n_conv + 1) * stage + 3 * n_conv * full + (3 * n_dense + 1) * width
+              + 2 * max(stage, full, width) + 2 * wide) * rows
+    return 8 * floats
+
+
 def workspace(model: CnnModel, rows: int) -> tuple[np.ndarray, ...]:
     """Work buffers for batches of up to `rows` images (see forward / backward for their roles)."""
     lay = model.layout
@@ -500,4 +514,4 @@ def batch_loss_grad(model: CnnModel, params: np.ndarray, x: np.ndarray, targets:
 
 
 __all__ = ["CnnModel", "POOLS", "backward", "batch_loss_grad", "evaluate", "forward", "neighbour_correlation",
-           "sobel_alignment", "workspace"]
+           "sobel_alignment", "workspace", "workspace_bytes"]
