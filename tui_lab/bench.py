@@ -1,4 +1,4 @@
-"""`tui-lab bench`: the figures of SPEC section 4, each beside its reference.
+"""`tui-lab bench`: the performance figures, each beside its reference.
 
 A measure is a function (quick: bool) -> (figures, references) where figures maps spec names
 to numbers and references maps "numpy" / "torch" to the same names measured on that library.
