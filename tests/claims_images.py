@@ -71,3 +71,17 @@ def _(result):
     assert val == [0.964, 0.961, 0.897, 0.574] and val == sorted(val, reverse=True)
     assert round(by_size[0]["final_train_loss"], 2) == 2.14 and round(by_size[8]["final_train_loss"], 3) == 0.036
     assert by_size[0]["final_train_loss"] == pytest.approx(2.136, abs=5e-3)
+
+
+@claim("images-shapes-anywhere")
+def _(result):
+    cnn = result["runs"][0]
+    assert result["model"]["n_params"] == 555 and result["dataset"]["sizes"]["test"] == 120
+    assert round(cnn["test_metric"], 3) == 0.958
+    raw = scenario_raw("images-shapes-anywhere")
+    raw["model"] = {"name": "mlp", "hidden": [32], "activation": "relu"}       # as the lesson says
+    dense = tui_lab.run_scenario(raw)
+    mlp = dense["runs"][0]
+    assert dense["model"]["n_params"] == 4739 and dense["model"]["n_params"] > 8 * 555
+    assert mlp["train_metric"] == 1.0 and round(mlp["test_metric"], 3) == 0.833
+    assert round((cnn["test_metric"] - mlp["test_metric"]) * 120) == 15

@@ -209,3 +209,22 @@ def test_a_cnn_too_large_for_memory_is_refused_up_front():
     with pytest.raises(ScenarioError) as err:
         load_scenario(sc)
     assert "model.conv" in str(err.value) and "GiB" in str(err.value)
+
+
+def test_generated_shapes_are_whole_shapes_in_three_balanced_classes():
+    data = make_dataset("shapes", 300, 0.0, 4)
+    assert data.x.shape == (300, 1, 12, 12) and data.n_classes == 3
+    assert np.bincount(data.y.astype(int)).tolist() == [100, 100, 100]
+    assert set(np.unique(data.x)) == {0.0, 1.0}
+    for img, label in zip(data.x[:30, 0], data.y[:30]):
+        rows, cols = np.flatnonzero(img.any(axis=1)), np.flatnonzero(img.any(axis=0))
+        side = rows[-1] - rows[0] + 1
+        assert 4 <= side <= 8 and cols[-1] - cols[0] + 1 == side           # a whole shape, square box
+        box = img[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        if label == 0:
+            assert box[0].all() and box[-1].all() and box[:, 0].all() and not box[1:-1, 1:-1].any()
+        elif label == 2:
+            assert box[side // 2].all() and box[:, side // 2].all() and box.sum() == 2 * side - 1
+    noisy = make_dataset("shapes", 300, 0.1, 4)
+    assert np.array_equal(noisy.y, data.y) and 0.05 < np.std(noisy.x - data.x) < 0.15
+    assert load_scenario({**BASE, "data": {"name": "shapes"}}).settings.data.n == 600

@@ -17,7 +17,7 @@ import numpy as np
 
 REGRESSION = ("linear", "sine", "poly", "exp_cos")
 CLASSIFICATION = ("moons", "circles", "spirals", "xor", "blobs")
-IMAGES = ("digits",)          # image sets (x of shape N x 1 x H x W): core/image_data.py
+IMAGES = ("digits", "shapes")   # image sets (x of shape N x 1 x H x W): core/image_data.py
 DATASETS = REGRESSION + CLASSIFICATION + IMAGES
 
 # Sets whose number of classes is a choice (the `classes` option); the others have two.
@@ -67,7 +67,8 @@ def n_classes_of(name: str, classes: int | None = None) -> int:
     if name in REGRESSION:
         return 0
     if name in IMAGES:
-        return 10
+        from .image_data import IMAGE_CLASSES     # image_data builds on this module
+        return IMAGE_CLASSES[name]
     if name in MULTICLASS:
         return DEFAULT_CLASSES[name] if classes is None else classes
     return 2

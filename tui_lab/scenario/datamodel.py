@@ -24,7 +24,7 @@ from ..core.datasets import (CLASSIFICATION, DATASETS, MAX_CLASSES, MULTICLASS, 
                              n_classes_of, split_indices, split_sizes)
 from ..core.models import ACTIVATIONS, INITS, MODELS, Model
 from ..core.train import AUGMENTS, TrainConfig, augment_code
-from ..core.image_data import IMAGE_SHAPES, IMAGE_SIZES
+from ..core.image_data import IMAGE_MAX_N, IMAGE_NOISE, IMAGE_SHAPES, IMAGE_SIZES
 from ..limits import MAX_EPOCHS, MAX_LIST, MAX_MIXUP, MAX_NOISE, MAX_PENALTY, MAX_POINTS
 from .fields import Section
 
@@ -123,9 +123,9 @@ def _sweepable(sec: Section, key: str, read) -> list:
 def parse_data(top: Section, seed: int) -> DataSettings:
     sec = top.section("data", required=True)
     name = sec.choice("name", DATASETS, what="a data set name, one of")
-    if name in IMAGE_SIZES:     # a shipped image set: all its images and no added noise unless asked
-        n = sec.integer("n", IMAGE_SIZES[name], low=10, high=IMAGE_SIZES[name])
-        noise = sec.number("noise", 0.0, low=0, high=1.0)
+    if name in IMAGE_SIZES:     # image sets: their own default size and noise
+        n = sec.integer("n", IMAGE_SIZES[name], low=10, high=IMAGE_MAX_N[name])
+        noise = sec.number("noise", IMAGE_NOISE[name], low=0, high=1.0)
     else:
         n = sec.integer("n", 200, low=10, high=MAX_POINTS)
         noise = sec.number("noise", 0.1, low=0, high=MAX_NOISE)
