@@ -489,7 +489,7 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         from ..core.datasets import DATASETS, MULTICLASS
         from ..core.cnn import POOLS
         from ..core.cnn_train import IMAGE_AUGMENTS
-        from ..core.image_data import IMAGE_SIZES
+        from ..core.image_data import IMAGE_NOISE, IMAGE_SIZES
         from ..core.models import ACTIVATIONS, INITS, MODELS
         from ..core.train import AUGMENTS
 
@@ -502,7 +502,7 @@ class TrainPanel(TrainInspectorHost, FormPanel):
                 field_row("n", ("data", "n"), data.get("n"), IMAGE_SIZES.get(data.get("name"), 200),
                           "points in all"),
                 field_row("noise", ("data", "noise"), data.get("noise"),
-                          0.0 if data.get("name") in IMAGE_SIZES else 0.1),
+                          IMAGE_NOISE.get(data.get("name"), 0.1)),
                 field_row("split", ("data", "split"), data.get("split"), [0.6, 0.2, 0.2], "train, val, test")]
         if data.get("name") in MULTICLASS:
             rows.append(field_row("classes", ("data", "classes"), data.get("classes"), None, "spirals / blobs"))
