@@ -2,17 +2,36 @@
 
 import time
 
+import numpy as np
+import pytest
+
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.widgets import Static
 
 import tui_lab
-from tui_lab.app.conv_panel import ConvPanel, Stepper
+from tui_lab.app.conv_panel import CONV_COMMANDS, ConvPanel, Stepper
 from tui_lab.app.panel import PanelStatus
 
 
 class Harness(App):
-    """Mounts one ConvPanel and routes the app's fixed keys to it, as the lab does."""
-    BINDINGS = [("space", "run_pause"), ("n", "step"), ("r", "reset")]
+    """Mounts one ConvPanel and routes the app's fixed keys and the panel's commands to it, as the lab does."""
+    BINDINGS = [("space", "run_pause"), ("n", "step"), ("r", "reset")] + [
+        Binding(key, f"panel_command({index}, {key!r})", priority=True)
+        for index, command in enumerate(CONV_COMMANDS) for key in command.key.split(",")]
+    pressed_key = ""
+
+    async def action_panel_command(self, index: int, key: str) -> None:
+        command, panel = CONV_COMMANDS[index], self.query_one(ConvPanel)
+        self.pressed_key = key
+        if not command.view or command.view == panel.current_view():
+            await panel.run_action(command.action)
+
+    def check_action(self, action, parameters):
+        if action == "panel_command":      # (as the lab's router: only the commands live in the panel's view)
+            command = CONV_COMMANDS[parameters[0]]
+            return not command.view or command.view == self.query_one(ConvPanel).current_view()
+        return True
 
     def __init__(self, scenario):
         super().__init__()
@@ -209,3 +228,44 @@ async def test_random_keys_never_crash_the_panel():
         panel.reset()
         panel.step_once()
         assert panel.stepper.k == min(1, panel.stepper.counts[0])
+
+
+def test_value_cursor_moves_types_and_stays_inside():
+    from tui_lab.app.conv_panel.model import ValueCursor, with_entry
+
+    cursor = ValueCursor("input", (0, 0, 0))
+    cursor.move((1, 4, 5), -1, 9)
+    assert cursor.index == (0, 0, 4)
+    for char in "-2.5x":
+        cursor.type(char)
+    assert cursor.typed == "-2.5" and cursor.value() == -2.5
+    cursor.backspace()
+    cursor.backspace()
+    assert cursor.value() == -2 and isinstance(cursor.value(), int)
+    cursor.fit((1, 2, 3))
+    assert cursor.index == (0, 0, 2)
+    assert with_entry([[1, 2], [3, 4]], (1, 0), 9) == [[1, 2], [9, 4]]
+    cursor.typed = "-"
+    assert cursor.value() is None
+
+
+async def test_typing_a_value_into_the_input_and_the_kernel_in_place():
+    scenario = tui_lab.load_scenario("conv-first-3x3")
+    app = Harness(scenario)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = await started(pilot)
+        await pilot.press("t")                               # cursor on input[0][0]
+        assert panel.current_view() == "edit"
+        await pilot.press("right", "down", "7", "enter")     # input[1][1] = 7
+        await until(pilot, lambda: panel.data is not None and panel.data.result["input"][1][1] == 7)
+        assert "typing x[1,1]" in text_of(app, "conv-settings")
+        await pilot.press("t", "minus", "3", "enter")        # kernel[0][0] = -3
+        await until(pilot, lambda: panel.data is not None and panel.data.result["kernel"][0][0] == -3)
+        x = np.array(panel.data.result["input"], dtype=float)
+        k = np.array(panel.data.result["kernel"], dtype=float)
+        want = sum(x[i, j] * k[i, j] for i in range(3) for j in range(3))      # cross-correlation, cell (0, 0)
+        assert panel.data.output[0, 0, 0] - panel.data.conv.bias[0] == pytest.approx(want)
+        await pilot.press("escape")                          # the cursor goes, arrows step terms again
+        assert panel.cursor is None and panel.current_view() == "step"
+        await pilot.press("right")
+        assert panel.stepper.k == 1

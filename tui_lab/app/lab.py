@@ -90,6 +90,7 @@ class LabApp(App):
         self.scenarios: dict[str, object] = {}             # kind -> the scenario its panel shows
         self.lesson_index: dict[str, int] = {}             # kind -> lesson entry in view (-1: intro)
         self.requested: set[str] = set()                   # kinds whose first scenario is on its way
+        self.pressed_key = ""                              # the key of the command running now
         self.statuses: dict[str, str] = {}
         self.errors: list[BaseException] = []              # every worker error, for tests and the log
         self.first_frame_at: float | None = None
@@ -264,6 +265,7 @@ class LabApp(App):
 
     async def action_command(self, owner: str, index: int, key: str) -> None:
         command = self.routes[owner][index]
+        self.pressed_key = key            # for a command bound to several keys that types them (conv's digits)
         target = self if owner == "app" else self.query_one(f"#panel-{owner}", KindPanel)
         try:
             await target.run_action(command.action)
