@@ -3,10 +3,8 @@ key of its kind, that the app opens, and that never replaces an existing file.""
 
 from __future__ import annotations
 
-import inspect
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 
@@ -25,6 +23,7 @@ def keys_of_kind(kind: str) -> set[str]:
 @pytest.mark.parametrize("kind", KINDS)
 def test_new_writes_a_scenario_that_checks_and_lists_every_key(kind, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert main(["new", kind, "my-lesson"]) == 0
     path = tmp_path / "my-lesson.toml"
     assert "my-lesson.toml" in capsys.readouterr().out
@@ -45,6 +44,7 @@ def test_new_writes_a_scenario_that_checks_and_lists_every_key(kind, tmp_path, m
 
 def test_new_refuses_to_overwrite(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     path = tmp_path / "race.toml"
     path.write_text("title = 'mine'\n", encoding="utf-8")
     assert main(["new", "surface", "race.toml"]) == 2
@@ -55,11 +55,17 @@ def test_new_refuses_to_overwrite(tmp_path, monkeypatch, capsys):
 
 def test_new_rejects_an_unknown_kind_in_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     with pytest.raises(SystemExit) as stop:
         main(["new", "surfaces", "x"])
     assert stop.value.code == 2
     assert capsys.readouterr().err.count("\n") == 1
-    assert not list(tmp_path.iterdir())
+    assert not list(tmp_path.glob("*.toml"))
+
+
+def status(app) -> str:
+    line = app.query_one("#status")
+    return str(getattr(line, "content", None) or getattr(line, "renderable", ""))
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -68,23 +74,13 @@ async def test_the_app_opens_a_new_scenario(kind, tmp_path, monkeypatch):
     from tui_lab.app.lab import LabApp
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert main(["new", kind, "fresh"]) == 0
-    errors = []
-
-    class Watched(LabApp):
-        CSS_PATH = str(Path(inspect.getfile(LabApp)).parent / LabApp.CSS_PATH)   # relative to lab.py, not here
-
-        def report_error(self, err):
-            errors.append(err)
-            super().report_error(err)
-
-        def on_load_failed(self, message):
-            errors.append(message.text)
-            super().on_load_failed(message)
-
-    app = Watched(str(tmp_path / "fresh.toml"))
+    app = LabApp(str(tmp_path / "fresh.toml"))
+    errors: list = []
+    app.report_error = errors.append          # the app's one place for errors (a failed load shows in the status)
     async with app.run_test(size=(100, 32)) as pilot:
-        await until(pilot, lambda: kind in app.scenarios or bool(errors))
+        await until(pilot, lambda: kind in app.scenarios or status(app).startswith("error"))
         await pilot.pause()
-        assert not errors
+        assert not errors and not status(app).startswith("error"), (errors, status(app))
         assert app.scenarios[kind].title == "fresh"

@@ -83,7 +83,8 @@ def test_every_shipped_scenario_validates(validator, name):
     assert not errors, jsonschema.exceptions.best_match(errors).message
 
 
-def test_the_command_prints_the_schema(validator):
+def test_the_command_prints_the_schema(validator, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))      # the command caches its text; not in the user's cache
     out = io.StringIO()
     with redirect_stdout(out):
         assert main(["schema"]) == 0
@@ -113,10 +114,15 @@ def test_schema_rejects_what_the_loader_rejects_by_hand():
 def seeds() -> list[tuple[dict, list]]:
     """(scenario, its reads) for every shipped scenario and every kind's smallest one."""
     out = []
-    for data in [read_source(shipped_path(n))[0] for n in shipped_names()] + list(minimal_scenarios().values()):
-        reads = load_recorded(data)
-        assert reads is not None
-        out.append((data, [r for r in reads if not r.marker]))
+    for name in shipped_names():
+        try:
+            data = read_source(shipped_path(name))[0]
+        except tui_lab.ScenarioError:
+            continue          # a broken shipped file fails test_every_shipped_scenario_validates and test_lessons
+        if (reads := load_recorded(data)) is not None:
+            out.append((data, [r for r in reads if not r.marker]))
+    for data in minimal_scenarios().values():
+        out.append((data, [r for r in load_recorded(data) if not r.marker]))
     return out
 
 
@@ -200,3 +206,21 @@ def test_loader_and_schema_agree_on_mutated_scenarios(validator, mutated):
         assert schema, f"the schema rejects a scenario the loader accepts: {json.dumps(data)[:300]}"
     if expressible:
         assert loader == schema, f"loader {loader}, schema {schema}: {json.dumps(data)[:300]}"
+
+
+def test_generated_texts_are_cached_under_the_sources_fingerprint(tmp_path, monkeypatch):
+    from tui_lab.scenario import schema
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(schema, "source_fingerprint", lambda: "a" * 32)
+    made = []
+
+    def make():
+        made.append(1)
+        return f"text {len(made)}"
+
+    assert schema.cached_text("x.json", make) == "text 1"
+    assert schema.cached_text("x.json", make) == "text 1" and len(made) == 1      # read back, not remade
+    monkeypatch.setattr(schema, "source_fingerprint", lambda: "b" * 32)             # the sources changed
+    assert schema.cached_text("x.json", make) == "text 2"
+    assert [p.name for p in (tmp_path / "tui-lab").iterdir()] == ["b" * 32 + "-x.json"]

@@ -11,11 +11,14 @@ from __future__ import annotations
 MEANINGS = {
     # every scenario
     "title": "the scenario's name, shown in the app and at the top of every output",
+    "title_ko": "the title in Korean, shown when the reader reads Korean (--lang ko or a Korean locale)",
     "description": "a longer text shown with the title",
+    "description_ko": "the description in Korean",
     "kind": "what the scenario does: an optimizer race, a training run, a convolution or a validation method",
     "seed": "seed of every random draw (data, initial weights, batches, noise): same file and seed, same numbers",
     "lesson": "guided lesson entries, shown one at a time in the app",
     "lesson.text": "what the lesson says at this point (state the claim its numbers show)",
+    "lesson.text_ko": "the same entry in Korean, with the same numbers (tests/test_i18n.py checks them)",
     "lesson.steps": "steps (or epochs, folds, terms) the simulation advances before the next entry; 0 = none",
     "optimizers": "one run per entry: an optimizer and its hyperparameters (torch.optim names and defaults)",
     "optimizers.name": "the optimizer (torch.optim's update rule and defaults)",

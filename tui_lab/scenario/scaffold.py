@@ -13,7 +13,8 @@ from pathlib import Path
 from .fields import ScenarioError
 from .meanings import meaning
 from .reference import table_heading, toml_value
-from .schema import Read, dependencies, explore, instances, load_recorded, minimal_scenarios, split_values
+from .schema import (Read, cached_text, dependencies, explore, instances, load_recorded, minimal_scenarios,
+                     split_values)
 
 COMMENT_AT = 34    # column where a line's meaning starts
 
@@ -99,10 +100,15 @@ def scaffold(kind: str, title: str) -> str:
     return "\n".join(line.rstrip() for line in out) + "\n"
 
 
+TITLE_MARK = "TITLE-OF-THE-NEW-SCENARIO"
+
+
 def write_new(kind: str, name: str) -> Path:
     """Write NAME(.toml) with a starting scenario of KIND; never over an existing file."""
     path = Path(name if name.endswith(".toml") else f"{name}.toml")
-    text = scaffold(kind, path.stem)
+    text = cached_text(f"new-{kind}.toml", lambda: scaffold(kind, TITLE_MARK))
+    title = _line("title", TITLE_MARK, meaning("", "title"), True)
+    text = text.replace(title, _line("title", path.stem, meaning("", "title"), True), 1)
     try:
         with open(path, "x", encoding="utf-8") as out:
             out.write(text)
