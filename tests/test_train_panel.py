@@ -104,3 +104,19 @@ async def test_switching_to_a_regression_set_switches_the_model_where_needed():
         panel.advance(5)
         await wait_for(pilot, lambda: panel.views and panel.views[0].epoch == 5)
         assert panel.views[0].fit.shape == (200,)
+
+
+async def test_finished_runs_show_their_sharpness_in_the_legend():
+    scenario = {**SCENARIO, "train": {"epochs": 5, "batch_size": 16, "sharpness": 1.0}}
+    app = PanelApp(scenario)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = app.query_one(TrainPanel)
+        await wait_for(pilot, lambda: panel.lab is not None)
+        assert all(v.sharpness is None for v in panel.views)          # nothing measured before the end
+        panel.toggle_run()
+        await wait_for(pilot, lambda: panel.lab.finished() and all(v.sharpness is not None for v in panel.views))
+        await pilot.pause(0.3)
+        from tui_lab import run_scenario
+        headless = run_scenario(scenario)["runs"]
+        assert [v.sharpness["sharpness"] for v in panel.views] == [r["sharpness"] for r in headless]
+        assert "λmax" in app.export_screenshot()

@@ -33,7 +33,7 @@ from .canvas import RUN_COLOURS as CANVAS_COLOURS
 from .forms import FormPanel, edited, field_row
 from .plots import BraillePlot, Curve, SafePlot, curves_figure, marker_of, plotext_colour
 from .image_model import HeldOutCurve, ImageSnapshot, image_snapshot
-from .image_views import IMAGE_COMMANDS, PAGES, ImageBoard
+from .image_views import IMAGE_COMMANDS, PAGES, ImageBoard, sparkline
 from .inspector import TRAIN_INSPECT_COMMANDS
 from .inspector.host import StepView, TrainInspectorHost
 from .inspector.text import rule_text
@@ -64,6 +64,9 @@ TRAIN_COMMANDS = [
 ]
 
 
+PROFILE_WIDTH = 21        # the sharpness loss profile's points, one block character each
+
+
 @dataclass
 class RunView:
     """What the screen shows of one run, copied out of its trainer after a chunk."""
@@ -78,6 +81,7 @@ class RunView:
     state: str
     fit: np.ndarray | None          # regression: y on the grid's x; classification: class per grid cell
     images: ImageSnapshot | None = None   # image sets: what the image board draws
+    sharpness: dict | None = None   # a finished run with train.sharpness on: lambda_max and the loss profile
 
 
 class TrainLab:
@@ -149,7 +153,7 @@ class TrainLab:
             fit = out if tr.data.is_regression else (out > 0.5).astype(int) if out.ndim == 1 else out.argmax(axis=1)
         return RunView(tr.label, RUN_COLOURS[index % len(RUN_COLOURS)], tr.epoch, tr.config.epochs,
                        tr.curve(TRAIN_LOSS).copy(), tr.curve(VAL_LOSS).copy(), float(train_metric),
-                       float(val_metric), state, fit, images)
+                       float(val_metric), state, fit, images, tr.measured_sharpness())
 
     def snapshot(self, selected: int) -> list[RunView]:
         """Every run's curves; fits for the selected run (all runs for regression: curves are cheap)."""
@@ -476,6 +480,9 @@ class TrainPanel(TrainInspectorHost, FormPanel):
             run = Text(label)
             if v.state:
                 run.append(f" {v.state}", style="italic")
+            if v.sharpness is not None:     # the curvature at the minimum, and the loss along a direction through it
+                run.append(f" λmax {fmt3(v.sharpness['sharpness'])} ")
+                run.append(sparkline(list(v.sharpness["loss_profile"]["loss"]), PROFILE_WIDTH), style=v.colour[1])
             text.add_row(mark, run, str(v.epoch), fmt3(last_t), fmt3(last_v), fmt3(v.val_metric))
         self.query_one("#train-legend", Static).update(text)
 

@@ -317,6 +317,7 @@ class Trainer:
         self.best_p, self.best_running = self.params.copy(), self.running.copy()
         self.history = np.full((4, min(self.config.epochs, HISTORY_START)), math.nan)   # grown as epochs run
         self.loss_limit = math.nan      # set by the first advance (it needs the compiled evaluation)
+        self._sharpness: dict | None = None
 
     # -- running ---------------------------------------------------------------
     @property
@@ -422,6 +423,15 @@ class Trainer:
                                       self.seed, radius)
         return {"sharpness": eigenvalue, "loss_profile": {"alpha": alphas, "loss": losses}}
 
+    def measured_sharpness(self) -> dict | None:
+        """`sharpness(config.sharpness)` of the finished run, computed once; None while the run goes on
+        or when the measure is off."""
+        if self.config.sharpness <= 0.0 or not self.finished:
+            return None
+        if self._sharpness is None:
+            self._sharpness = self.sharpness(self.config.sharpness)
+        return self._sharpness
+
     def result(self) -> dict:
         """This run in the spec's JSON layout."""
         test_loss, test_metric = self.evaluate(self.test_idx)
@@ -439,7 +449,7 @@ class Trainer:
         if self.model.name != "mlp":
             out["params"] = self.params.copy()
         if self.config.sharpness > 0.0:
-            out.update(self.sharpness(self.config.sharpness))
+            out.update(self.measured_sharpness() or self.sharpness(self.config.sharpness))
         return out
 
 
