@@ -246,3 +246,33 @@ async def test_m_at_80x24_keeps_the_focus_on_something_visible():
         panel.advance(panel.total)
         await pilot.pause()
         assert panel.query_one("#validate-fits").display and not panel.query_one("#validate-layout").display
+
+
+async def test_random_keys_and_resizes_on_the_validate_tab(tmp_path, monkeypatch):
+    """Keys a student might hit on this tab, fast, at many sizes: no crash, no worker error."""
+    import random
+
+    from textual import events
+
+    monkeypatch.chdir(tmp_path)
+    rng = random.Random(7)
+    keys = ["m", "1", "2", "n", "space", "r", "tab", "shift+tab", "enter", "escape", "up", "down", "left",
+            "right", "right_square_bracket", "left_square_bracket", "5", "0", "backspace", "x", "."]
+    chars = {"space": " ", "enter": "\r", "tab": "\t", "escape": "\x1b", "right_square_bracket": "]",
+             "left_square_bracket": "["}
+    app = LabApp("validate-kfold", panels={"validate": ValidatePanel})
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = lab_panel(app)
+        await computed(pilot, panel)
+        for burst in range(12):
+            await pilot.resize_terminal(*rng.choice([(80, 24), (120, 40), (60, 18), (100, 30)]))
+            for _ in range(30):
+                key = rng.choice(keys)
+                event = events.Key("full_stop" if key == "." else key, chars.get(key, key if len(key) == 1 else None))
+                event.set_sender(app)
+                app._driver.send_message(event)
+            await pilot.pause(0.2)
+        await until(pilot, lambda: panel.outcome is not None)
+        await pilot.pause(0.2)
+        assert app.is_running
+        assert app.errors == []
