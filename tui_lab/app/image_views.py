@@ -177,9 +177,14 @@ def batch_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
         lines.append(title)
         lines += strip
         sample_room = room - len(strip)
-    lines.append(Text("test images: prediction (red when wrong)", style="bold"))
-    caps = [Text(f"{p}", style="green" if p == t else "bold red") for p, t in zip(snap.sample_pred, snap.sample_true)]
-    lines += tile([picture(img[0]) for img in snap.samples], caps, width, max_lines=max(sample_room, 5))
+    samples = [picture(img[0]) for img in snap.samples]
+    if samples and sample_room >= len(samples[0]) + 1:       # else the curves keep their lines
+        lines.append(Text("test images: prediction (red when wrong)", style="bold"))
+        caps = [Text(f"{p}", style="green" if p == t else "bold red")
+                for p, t in zip(snap.sample_pred, snap.sample_true)]
+        lines += tile(samples, caps, width, max_lines=sample_room)
+    else:
+        lines.append(Text("(test predictions: a taller terminal shows them)", style="dim"))
     return lines + curves
 
 
