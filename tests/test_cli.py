@@ -122,9 +122,10 @@ def test_run_summary_json_csv(tmp_path, good_file):
 def test_list_check_version_help(good_file, tmp_path):
     proc = cli("list", cwd=tmp_path)   # works from any folder
     assert proc.returncode == 0
-    names = [line.split()[0] for line in proc.stdout.splitlines()]
+    rows = [line for line in proc.stdout.splitlines() if not line.startswith("#")]   # "#" lines: course headings
+    names = [line.split()[0] for line in rows]
     assert "rosenbrock-race" in names
-    for line in proc.stdout.splitlines():
+    for line in rows:
         assert line.split()[1] in ("surface", "train", "conv", "validate")
     proc = cli("check", str(good_file), "rosenbrock-race")
     assert proc.returncode == 0 and proc.stdout.count("ok: ") == 2
