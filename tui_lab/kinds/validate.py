@@ -29,14 +29,13 @@ MAX_LOO_POINTS = 2000
 MAX_SPLITS = 5000          # leave-p-out: at most this many splits (C(n, p)),
 MAX_FITS = 200_000         # and nested / leave-p-out / search: at most this many model fits in all
 MAX_SEARCH_BUDGET = 400    # trials per search strategy
-MAX_L2 = 1e6
 REPLICATE_STREAM = 0x7A11D000     # fresh training sets of the generating process: seed streams from here on
 DEFAULT_DEGREES = [1, 2, 3, 4, 6, 8, 10, 12, 15]
 DEFAULT_WIDTHS = [1, 2, 4, 8, 16, 32, 64]
 CLOSED_FORM = ("linear", "poly")          # fit by least squares; logistic / mlp train with [train] and [[optimizers]]
 LEARNERS = ("model", "stump", "tree")
 CHOOSING = core.CV_METHODS + ("nested",)      # methods that choose among candidates by cross-validation
-SEARCHABLE = {"degree": "integers in [1, %d]" % MAX_DEGREE, "l2": "positive numbers up to %g" % MAX_L2}
+SEARCHABLE = {"degree": "integers in [1, %d]" % MAX_DEGREE, "l2": "positive numbers up to %g" % MAX_PENALTY}
 
 # [validate] keys beyond `method`, and the methods that use each
 KEY_METHODS = {
@@ -202,7 +201,7 @@ def parse_space(sec: Section, model: ModelSettings) -> dict[str, list[float]]:
                                          check=lambda v: float(v).is_integer() and 1 <= v <= MAX_DEGREE)
     if space.has("l2"):
         ranges["l2"] = space.numbers("l2", length=2, expected=f"[low, high], {SEARCHABLE['l2']}",
-                                     check=lambda v: 0 < v <= MAX_L2)
+                                     check=lambda v: 0 < v <= MAX_PENALTY)
     space.done()
     for name, (low, high) in ranges.items():
         if low > high:
