@@ -179,6 +179,9 @@ def _extra_seeds() -> list[dict]:
     return [
         {**base["surface"], "lesson": [{"text": "a lesson entry", "steps": 1}]},
         {**base["surface"], "surface": {"name": "linreg"}, "data": {"n": 50}},
+        {**base["validate"], "model": {"name": "mlp", "hidden": [4]}, "optimizers": [{"name": "adam"}]},
+        {**base["validate"], "data": {"name": "sine", "n": 20}, "model": {"name": "mlp", "hidden": [4]},
+         "validate": {"method": "leave_p_out", "p": 1, "widths": [1, 2]}, "optimizers": [{"name": "adam"}]},
         {**conv, "conv": {"input_shape": [2, 6, 6], "kernel_shape": [3, 2, 3, 3], "bias": [0.0, 1.0, 2.0],
                           "stride": [1, 1], "dilation": 1, "padding": "same", "grad_output": "random"}},
         {**conv, "conv": {"image": "checker", "kernel": "blur", "padding": [1, 1], "stride": 2, "bias": [0.5]}},
@@ -262,7 +265,25 @@ def explore() -> Catalog:
                     queue.append((variant, mark))
     _close(loads)
     _resize(loads)
+    _drop_unwritable(loads)
     return Catalog(loads, _listable(loads), _optional(loads))
+
+
+def _drop_unwritable(loads: list[list[Read]]) -> None:
+    """A key read for its default only (never written) under some names may still be refused when written
+    (e.g. validate's `l2` under method = "adaboost"): write its default once per setting; where that load
+    fails, drop those reads, so the key is not offered there."""
+    verdict: dict = {}
+    for load in loads:
+        for r in load:
+            if r.present or r.swept or r.marker or r.reader in ("section", "sections") or r.required:
+                continue
+            mark = (r.load_data.get("kind"), _signature(r))
+            if mark not in verdict:
+                written = load_recorded(set_at(r.load_data, r.concrete, r.default)) if r.default is not None else True
+                verdict[mark] = written is not None
+            if not verdict[mark]:
+                load.remove(r)
 
 
 def _resize(loads: list[list[Read]]) -> None:
@@ -336,13 +357,32 @@ def _try_value(loads: list[list[Read]], tables: list[list[Read]], path: str, c: 
     that loads and reads `key`."""
     candidates = [t for t in tables if any(r.key == key for r in t) and any(r.key == c and r.reader == "choice" for r in t)]
     candidates.sort(key=lambda t: not any(r.key == key and r.present for r in t))   # written keys test best
-    for table in candidates[:CLOSE_TRIES]:
+    picked, names = [], set()
+    for table in candidates:       # beside different names in the other tables (data set, model, ...)
+        other = json.dumps({k: v.get("name") for k, v in table[0].load_data.items() if isinstance(v, dict)},
+                           sort_keys=True, default=str)
+        if other not in names:
+            names.add(other)
+            picked.append(table)
+    for table in picked[:CLOSE_TRIES]:
         at = next(r for r in table if r.key == c and r.reader == "choice")
-        load = load_recorded(set_at(table[0].load_data, at.concrete, value))
-        if load is not None and any(r.path == path and r.key == key for r in load):
-            loads.append(load)
-            return True
+        changed = set_at(table[0].load_data, at.concrete, value)
+        # the table as it is, and with only the name, the key and what it requires (keys of the old name go)
+        kept = {c, key} | {r.key for r in table if r.required}
+        trimmed = {k: v for k, v in _node(changed, at.concrete[:-1]).items() if k in kept}
+        bare = set_at(changed, at.concrete[:-1], trimmed) if at.concrete[:-1] else trimmed
+        for data in (changed, bare):
+            load = load_recorded(data)
+            if load is not None and any(r.path == path and r.key == key for r in load):
+                loads.append(load)
+                return True
     return False
+
+
+def _node(data: dict, where: tuple) -> Any:
+    for step in where:
+        data = data[step]
+    return data
 
 
 SCALAR_READERS = ("number", "integer", "boolean", "string", "choice")
