@@ -90,6 +90,8 @@ class ValidatePanel(AutoplayPanel, FormPanel):
     ValidatePanel #validate-left { width: 1fr; }
     ValidatePanel #validate-right-column { width: 1fr; }
     ValidatePanel .validate-key { height: auto; max-height: 3; }
+    ValidatePanel.short #validate-head { max-height: 1; }
+    ValidatePanel.short #validate-numbers { max-height: 2; }
     ValidatePanel #validate-layout { height: auto; max-height: 50%; display: none; }
     ValidatePanel #validate-numbers { height: auto; max-height: 4; }
     ValidatePanel.folds #validate-layout { display: block; }
