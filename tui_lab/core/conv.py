@@ -31,6 +31,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from .kernels import kernel
+
 MODES = ("cross-correlation", "convolution")
 
 NAMED_KERNELS: dict[str, np.ndarray] = {
@@ -321,7 +323,7 @@ class Conv:
     def forward(self) -> np.ndarray:
         _, oh, ow = self.out_shape
         top, bottom, left, right = self.padding
-        return forward_loop(self.x, self.effective_kernel, self.bias, self.stride[0], self.stride[1],
+        return kernel(forward_loop)(self.x, self.effective_kernel, self.bias, self.stride[0], self.stride[1],
                             top, bottom, left, right, self.dilation[0], self.dilation[1], oh, ow)
 
     def backward(self, grad_out: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -332,11 +334,11 @@ class Conv:
         top, bottom, left, right = self.padding
         (sh, sw), (dh, dw) = self.stride, self.dilation
         effective = self.effective_kernel
-        grad_x = grad_input_loop(grad_out, effective, h, w, sh, sw, top, left, dh, dw)
-        grad_k = grad_kernel_loop(self.x, grad_out, kh, kw, sh, sw, top, bottom, left, right, dh, dw)
+        grad_x = kernel(grad_input_loop)(grad_out, effective, h, w, sh, sw, top, left, dh, dw)
+        grad_k = kernel(grad_kernel_loop)(self.x, grad_out, kh, kw, sh, sw, top, bottom, left, right, dh, dw)
         if self.mode == "convolution":
             grad_k = np.ascontiguousarray(grad_k[:, :, ::-1, ::-1])
-        return grad_x, grad_k, grad_bias_loop(grad_out)
+        return grad_x, grad_k, kernel(grad_bias_loop)(grad_out)
 
     # -- trace -----------------------------------------------------------------------------------------
     def input_value(self, c: int, y: int, x: int) -> float:

@@ -15,6 +15,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .kernels import kernel
 from .rng import uniform
 
 
@@ -67,13 +68,13 @@ def fill_design(a, b, x, y, rows, degree, root):
 def ridge_fit_many(x, y, idx, degree, l2) -> np.ndarray:
     """(reps, p+1) weights, bias last, one ridge fit per row of idx. Solved through the SVD
     (pseudo-inverse), so a design with more weights than points gets the minimum-norm fit."""
-    a, b = ridge_designs(x, y, np.atleast_2d(idx), degree, l2)
+    a, b = kernel(ridge_designs)(x, y, np.atleast_2d(idx), degree, l2)
     return np.einsum("rij,rj->ri", np.linalg.pinv(a), b)
 
 
 def ridge_predict_many(weights, xq, degree) -> np.ndarray:
     """(reps, q) predictions of each weight vector at the query points."""
-    feats = poly_features(xq, degree)
+    feats = kernel(poly_features)(xq, degree)
     return weights[:, :-1] @ feats.T + weights[:, -1:]
 
 

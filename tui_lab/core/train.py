@@ -23,6 +23,7 @@ from numba import njit
 from . import optim
 from .optim.base import probe_after, probe_before
 from .datasets import Dataset
+from .kernels import kernel
 from .models import Model, backward, evaluate, expand, fill_targets, forward, loss_grad, predict
 from .rng import key_for, normal, permutation, uniform
 from .sharpness import loss_profile, top_eigenvalue
@@ -351,7 +352,7 @@ class Trainer:
         if math.isnan(self.loss_limit):
             initial, _ = self.evaluate(self.train_idx)
             self.loss_limit = DIVERGE_FACTOR * max(1.0, initial) if math.isfinite(initial) else -math.inf
-        done = int(train_epochs(
+        done = int(kernel(train_epochs)(
             self.params, self.model.layout, self.mask, self.x, self.y, self.train_idx, self.val_idx,
             c.batch_size, c.drop_last or self.drops_single_row(), self.reg, self.aug, self.keys,
             self.optimizer.family, self.optimizer.hp, self.state, self.scalars, self.running, self.progress,
@@ -390,7 +391,7 @@ class Trainer:
         rows = max(1, min(idx.size, 4096))
         A, D, M, XH, ISTD = self.model.buffers(rows)
         T, dZ = np.empty((rows, self.model.n_out)), np.empty((rows, self.model.n_out))
-        return evaluate(self.params if params is None else params, self.model.layout, self.running,
+        return kernel(evaluate)(self.params if params is None else params, self.model.layout, self.running,
                         self.x, self.y, idx, A, D, M, XH, ISTD, T, dZ)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -399,7 +400,7 @@ class Trainer:
         x = np.ascontiguousarray(x, dtype=np.float64)
         out = np.empty((x.shape[0], self.model.n_out))
         A, D, M, XH, ISTD = self.model.buffers(max(1, min(x.shape[0], 4096)))
-        predict(self.params, self.model.layout, self.running, x, A, D, M, XH, ISTD, out)
+        kernel(predict)(self.params, self.model.layout, self.running, x, A, D, M, XH, ISTD, out)
         return out[:, 0] if self.model.n_out == 1 else out
 
     def train_targets(self) -> np.ndarray:
