@@ -10,11 +10,12 @@ import time
 import traceback
 
 from . import __version__
+from .i18n import LANGUAGES, N_, set_language, tr
 from .scenario.fields import ScenarioError, one_line
 
 COMMANDS = ("run", "list", "check", "bench", "serve", "schema", "new")
 
-DESCRIPTION = """\
+DESCRIPTION = N_("""\
 tui-lab: a terminal laboratory for learning how neural networks are optimized.
 
 commands:
@@ -28,43 +29,74 @@ commands:
   tui-lab new KIND NAME         write NAME.toml, a commented starting scenario of KIND
 
 SCENARIO is a path to a .toml file or the name of a shipped scenario (see `tui-lab list`).
-Exit codes: 0 success, 2 bad input, 1 internal fault."""
+--lang en|ko, before or after the command, chooses the language (default: the locale's).
+Exit codes: 0 success, 2 bad input, 1 internal fault.""")
 
 
 class OneLineParser(argparse.ArgumentParser):
     """Usage errors as one line, exit 2, like scenario errors."""
 
     def error(self, message: str):
-        self.exit(2, f"error: {one_line(message, 160)} (see `tui-lab --help`)\n")
+        self.exit(2, tr("error: {message} (see `tui-lab --help`)", message=one_line(message, 160)) + "\n")
 
 
 def build_parser(command: str | None) -> argparse.ArgumentParser:
     if command is None:
-        p = OneLineParser(prog="tui-lab", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-        p.add_argument("scenario", nargs="?", help="scenario to open (path or shipped name)")
-        p.add_argument("--version", action="version", version=f"tui-lab {__version__}")
+        p = OneLineParser(prog="tui-lab", description=tr(DESCRIPTION),
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.add_argument("scenario", nargs="?", help=tr("scenario to open (path or shipped name)"))
+        p.add_argument("--version", action="version", version=f"tui-lab {__version__}",
+                       help=tr("show the version and exit"))
+        add_lang_help(p)
         return p
     p = OneLineParser(prog=f"tui-lab {command}")
+    add_lang_help(p)
     if command == "run":
         p.add_argument("scenario")
-        p.add_argument("--json", metavar="PATH", help="write the results as JSON ('-' for stdout)")
-        p.add_argument("--csv", metavar="DIR", help="write the results as CSV files into DIR")
-        p.add_argument("--trace", action="store_true", help="conv: add the step-by-step trace")
-        p.add_argument("--include-data", action="store_true", help="add the data sets to the JSON")
-        p.add_argument("--force", action="store_true", help="let --csv replace files already in DIR")
+        p.add_argument("--json", metavar="PATH", help=tr("write the results as JSON ('-' for stdout)"))
+        p.add_argument("--csv", metavar="DIR", help=tr("write the results as CSV files into DIR"))
+        p.add_argument("--trace", action="store_true", help=tr("conv: add the step-by-step trace"))
+        p.add_argument("--include-data", action="store_true", help=tr("add the data sets to the JSON"))
+        p.add_argument("--force", action="store_true", help=tr("let --csv replace files already in DIR"))
     elif command == "check":
         p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     elif command == "bench":
-        p.add_argument("--json", metavar="PATH", help="also write the figures as JSON ('-' for stdout)")
-        p.add_argument("--quick", action="store_true", help="shorter measurements (for tests)")
+        p.add_argument("--json", metavar="PATH", help=tr("also write the figures as JSON ('-' for stdout)"))
+        p.add_argument("--quick", action="store_true", help=tr("shorter measurements (for tests)"))
     elif command == "serve":
         p.add_argument("scenario", nargs="?")
-        p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-        p.add_argument("--port", type=port_number, default=8000, help="port to listen on (default 8000)")
+        p.add_argument("--host", default="127.0.0.1", help=tr("address to bind (default 127.0.0.1)"))
+        p.add_argument("--port", type=port_number, default=8000, help=tr("port to listen on (default 8000)"))
     elif command == "new":
         p.add_argument("kind", choices=("surface", "train", "validate", "conv"))
-        p.add_argument("name", help="the file to write (.toml is added when missing); never overwritten")
+        p.add_argument("name", help=tr("the file to write (.toml is added when missing); never overwritten"))
     return p
+
+
+def add_lang_help(p: argparse.ArgumentParser) -> None:
+    """--lang in every command's help; main() takes it out of argv before parsing (see take_lang)."""
+    p.add_argument("--lang", choices=LANGUAGES, help=tr("language of what you read (default: from the locale)"))
+
+
+def take_lang(argv: list[str]) -> list[str]:
+    """Apply `--lang CODE` / `--lang=CODE` from anywhere in argv (before or after the command) and
+    return argv without it, so the command is still argv[0]. A bad code is a usage error."""
+    rest: list[str] = []
+    code = None
+    items = iter(argv)
+    for item in items:
+        if item == "--":
+            rest += [item, *items]
+            break
+        if item == "--lang" or item.startswith("--lang="):
+            code = item.partition("=")[2] if "=" in item else next(items, "")
+            if code not in LANGUAGES:
+                raise UsageError(tr("--lang: expected one of {choices}, got {value}",
+                                    choices=", ".join(LANGUAGES), value=one_line(code)[:40] or tr("nothing")))
+        else:
+            rest.append(item)
+    set_language(code)
+    return rest
 
 
 def port_number(text: str) -> int:
@@ -73,7 +105,8 @@ def port_number(text: str) -> int:
     except ValueError:
         port = -1
     if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number in [1, 65535], got {one_line(text)[:40]}")
+        raise argparse.ArgumentTypeError(tr("expected a port number in [1, 65535], got {value}",
+                                            value=one_line(text)[:40]))
     return port
 
 
@@ -112,22 +145,28 @@ def cmd_run(args) -> int:
     if args.json == "-":
         sys.stdout.write(to_json(result) + "\n")
     elif not args.json:
-        print(f"{result['title']}  ({result['kind']}, seed {result['seed']})")
+        print(tr("{title}  ({kind}, seed {seed})", title=scenario.shown_title, kind=result["kind"],
+                 seed=result["seed"]))
         print(kind.summary(result))
     return 0
 
 
 def cmd_list(args) -> int:
     from . import load_scenario
-    from .scenario.shipped import shipped_names, shipped_path
+    from .scenario.shipped import course_sections, shipped_names, shipped_path
 
-    rows = []
-    for name in shipped_names():
-        sc = load_scenario(shipped_path(name))
-        rows.append((name, sc.kind, sc.title))
-    width = max((len(r[0]) for r in rows), default=0)
-    for name, kind, title in rows:
-        print(f"{name.ljust(width)}  {kind.ljust(8)}  {title}")
+    names = shipped_names()
+    sections = course_sections()
+    placed = {name for _, members in sections for name in members}
+    sections.append((tr("More scenarios"), [name for name in names if name not in placed]))
+    width = max((len(name) for name in names), default=0)
+    for heading, members in sections:
+        members = [name for name in members if name in names]
+        if members:
+            print(f"# {heading}")
+        for name in members:
+            sc = load_scenario(shipped_path(name))
+            print(f"{name.ljust(width)}  {sc.kind.ljust(8)}  {sc.shown_title}")
     return 0
 
 
@@ -138,9 +177,9 @@ def cmd_check(args) -> int:
     for source in args.scenarios:
         try:
             sc = load_scenario(source)
-            print(f"ok: {source} ({sc.kind}: {sc.title})")
+            print(tr("ok: {source} ({kind}: {title})", source=source, kind=sc.kind, title=sc.shown_title))
         except ScenarioError as err:
-            print(f"error: {err}", file=sys.stderr)
+            print(tr("error: {message}", message=err), file=sys.stderr)
             status = 2
     return status
 
@@ -167,17 +206,19 @@ def check_address(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as err:
-        raise UsageError(f"--host {host}: not an address this machine can serve on ({err})") from None
+        raise UsageError(tr("--host {host}: not an address this machine can serve on ({reason})",
+                            host=host, reason=err)) from None
     family, kind, proto, _, address = infos[0]
     try:
         with socket.socket(family, kind, proto) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(address)
     except OSError as err:
-        raise UsageError(f"--host {host} --port {port}: cannot listen there ({err.strerror or err})") from None
+        raise UsageError(tr("--host {host} --port {port}: cannot listen there ({reason})",
+                            host=host, port=port, reason=err.strerror or err)) from None
     if not all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos):
-        print(f"warning: serving on {host}, not loopback: anyone who can reach this address can use the lab, "
-              "which reads and writes files as you", file=sys.stderr)
+        print(tr("warning: serving on {host}, not loopback: anyone who can reach this address can use the lab, "
+                 "which reads and writes files as you", host=host), file=sys.stderr)
 
 
 def cmd_schema(args) -> int:
@@ -191,7 +232,7 @@ def cmd_new(args) -> int:
     from .scenario.scaffold import write_new
 
     path = write_new(args.kind, args.name)
-    print(f"wrote {path}: edit it, then `tui-lab check {path}` and `tui-lab {path}`")
+    print(tr("wrote {path}: edit it, then `tui-lab check {path}` and `tui-lab {path}`", path=path))
     return 0
 
 
@@ -211,6 +252,12 @@ PROGRESS_AFTER = 1.0                                # seconds before a progress 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    argparse._ = tr              # argparse's own texts (usage, its errors) in the reader's language
+    try:
+        argv = take_lang(argv)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     command = argv[0] if argv and argv[0] in COMMANDS else None
     args = build_parser(command).parse_args(argv[1:] if command else argv)
     handler = {"run": cmd_run, "list": cmd_list, "check": cmd_check, "bench": cmd_bench,
@@ -224,22 +271,22 @@ def main(argv: list[str] | None = None) -> int:
             load_scenario(args.scenario)   # bad input is reported before any screen opens
         return handler(args)
     except (ScenarioError, UsageError) as err:
-        print(f"error: {one_line(err)}", file=sys.stderr)
+        print(tr("error: {message}", message=one_line(err)), file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
     except OSError as err:   # an output path that cannot be written is bad input too
         message = f"{err.filename}: {err.strerror}" if err.strerror and err.filename else (err.strerror or str(err))
-        print(f"error: {one_line(message)}", file=sys.stderr)
+        print(tr("error: {message}", message=one_line(message)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(tr("interrupted"), file=sys.stderr)
         return 130
     except Exception as err:  # an internal fault: one line, the traceback only on request
         if os.environ.get("TUI_LAB_DEBUG"):
             traceback.print_exc()
-        print(f"internal error: {one_line(f'{type(err).__name__}: {err}')} (set TUI_LAB_DEBUG=1 for the traceback)",
-              file=sys.stderr)
+        print(tr("internal error: {message} (set TUI_LAB_DEBUG=1 for the traceback)",
+                 message=one_line(f"{type(err).__name__}: {err}")), file=sys.stderr)
         return 1
 
 
@@ -273,7 +320,7 @@ def run_in_background(handler, args) -> int:
             bar.close()
         remove_pending()
         sys.stdout.flush()
-        print("interrupted", file=sys.stderr, flush=True)
+        print(tr("interrupted"), file=sys.stderr, flush=True)
         os._exit(130)
     if bar is not None:
         bar.close()
@@ -294,7 +341,7 @@ class ProgressBar:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         if self.progress is None:
-            self.progress = Progress(TextColumn("running"), BarColumn(), MofNCompleteColumn(),
+            self.progress = Progress(TextColumn(tr("running")), BarColumn(), MofNCompleteColumn(),
                                      TextColumn("{task.fields[unit]}"), TimeElapsedColumn(),
                                      console=Console(stderr=True), transient=True,
                                      auto_refresh=False)

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rich.cells import cell_len
 
+from .i18n import pad, tr
 from .scenario.fields import one_line
 
 
@@ -240,15 +242,17 @@ def fmt(v: Any) -> str:
     if v is None:
         return "-"
     if isinstance(v, bool):
-        return "yes" if v else "no"
+        return tr("yes") if v else tr("no")
     if isinstance(v, float):
         return f"{v:.6g}"
     return str(v)
 
 
 def table(header: list[str], rows: list[list]) -> str:
+    """A text table: first column left-aligned, the others right-aligned, widths in terminal cells
+    (a Korean header or label takes two cells per syllable)."""
     cells = [header] + [[fmt(v) for v in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in cells]
+    widths = [max(cell_len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(pad(c, w, right=i > 0) for i, (c, w) in enumerate(zip(r, widths))) for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

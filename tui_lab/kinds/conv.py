@@ -40,6 +40,7 @@ import numpy as np
 
 from ..core.conv import MODES, NAMED_KERNELS, Conv, Term, partial_sums, same_padding
 from ..core.images import PICTURES, gray, picture
+from ..i18n import tr
 from ..output import fmt, table
 from ..scenario.fields import ScenarioError, Section, describe, is_number
 
@@ -376,11 +377,12 @@ def channel_blocks(name: str, arr) -> list[str]:
 
 def summary(result: dict) -> str:
     s = result["conv"]
-    parts = [f"{s['dims']}-D {s['mode']}, stride {s['stride']}, padding {s['padding']}, dilation {s['dilation']}"]
-    parts += [f"output {axis}: {text}" for axis, text in s["formula"].items()]
-    rows = [["input", shape_text(np.shape(result["input"]))], ["kernel", shape_text(np.shape(result["kernel"]))],
-            ["output", shape_text(result["output_shape"])]]
-    parts.append(table(["array", "shape"], rows))
+    parts = [tr("{dims}-D {mode}, stride {stride}, padding {padding}, dilation {dilation}", dims=s["dims"],
+                mode=s["mode"], stride=s["stride"], padding=s["padding"], dilation=s["dilation"])]
+    parts += [tr("output {axis}: {formula}", axis=axis, formula=text) for axis, text in s["formula"].items()]
+    rows = [[tr("input"), shape_text(np.shape(result["input"]))], [tr("kernel"), shape_text(np.shape(result["kernel"]))],
+            [tr("output"), shape_text(result["output_shape"])]]
+    parts.append(table([tr("array"), tr("shape")], rows))
     for name in ("output", "grad_input", "grad_kernel", "grad_bias"):
         parts += channel_blocks(name, result[name])
     return "\n".join(parts)

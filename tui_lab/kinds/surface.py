@@ -10,6 +10,7 @@ from .. import progress
 from ..core.optim import Optimizer
 from ..core.surface_run import SurfaceRun
 from ..core.surfaces import LINREG_DATA_DEFAULTS, SURFACES, Surface
+from ..i18n import tr
 from ..limits import MAX_COORDINATE, MAX_NOISE, MAX_PENALTY, MAX_POINTS, MAX_STEPS
 from ..output import table
 from ..scenario.fields import Section
@@ -108,8 +109,8 @@ def summary(result: dict) -> str:
         x, y = r["trajectory"][-1]
         dist = min((np.hypot(x - mx, y - my) for mx, my in minima), default=None)
         rows.append([r["label"], r["steps"], r["final_loss"], x, y, dist,
-                     f"at step {r['diverged_at']}" if r["diverged"] else "no"])
-    return table(["run", "steps", "final loss", "x", "y", "to nearest min", "diverged"], rows)
+                     tr("at step {step}", step=r["diverged_at"]) if r["diverged"] else tr("no")])
+    return table([tr("run"), tr("steps"), tr("final loss"), "x", "y", tr("to nearest min"), tr("diverged")], rows)
 
 
 def csv_tables(result: dict) -> dict[str, list[list]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .. import progress
+from .. import i18n, progress
 from ..core.cnn_train import CnnTrainer
 from ..core.datasets import FORMULAS
 from ..core.image_data import flattened
@@ -101,10 +101,13 @@ def summary(result: dict) -> str:
                r["train_metric"], r["val_metric"], r["test_metric"], r["best_epoch"]]
         if sharp:
             row.append(r.get("sharpness"))
-        row.append(f"at epoch {r['diverged_at']}" if r["diverged"] else ("early stop" if r["early_stopped"] else "no"))
+        row.append(i18n.tr("at epoch {epoch}", epoch=r["diverged_at"]) if r["diverged"]
+                   else (i18n.tr("early stop") if r["early_stopped"] else i18n.tr("no")))
         rows.append(row)
-    header = ["run", "epochs", "train loss", "val loss", "test loss", f"train {metric}", f"val {metric}",
-              f"test {metric}", "best epoch"] + (["sharpness (λ_max)"] if sharp else []) + ["diverged / stopped"]
+    header = [i18n.tr("run"), i18n.tr("epochs"), i18n.tr("train loss"), i18n.tr("val loss"), i18n.tr("test loss"),
+              i18n.tr("train {metric}", metric=metric), i18n.tr("val {metric}", metric=metric),
+              i18n.tr("test {metric}", metric=metric), i18n.tr("best epoch")] + (
+        [i18n.tr("sharpness (λ_max)")] if sharp else []) + [i18n.tr("diverged / stopped")]
     return table(header, rows)
 
 

@@ -16,6 +16,7 @@ from ..core.image_data import IMAGE_SHAPES
 from ..core.optim import Optimizer
 from ..core.rng import key_for
 from ..core.train import TrainConfig
+from ..i18n import tr
 from ..limits import MAX_PENALTY
 from ..output import fmt, table
 from ..scenario.datamodel import (MAX_DEGREE, MAX_WIDTH, DataSettings, ModelSettings, parse_data, parse_model,
@@ -409,10 +410,10 @@ def summary(result: dict) -> str:
     shown = thinned(rows)
     text = table(header, [[row.get(key) for key in header] for row in shown])
     if len(shown) < len(rows):
-        text += f"\n({len(shown)} of {len(rows)} rows shown; --json or --csv for all)"
+        text += "\n" + tr("({shown} of {total} rows shown; --json or --csv for all)", shown=len(shown), total=len(rows))
     if result.get("candidates"):
         cand_header = columns(result["candidates"])
-        text += "\n\ncandidates (mean over folds):\n" + table(
+        text += "\n\n" + tr("candidates (mean over folds):") + "\n" + table(
             cand_header, [[row.get(key) for key in cand_header] for row in result["candidates"]])
     width = max(len(key) for key in result["summary"])
     text += "\n\n" + "\n".join(f"{key.ljust(width)}  {fmt(value)}" for key, value in result["summary"].items())

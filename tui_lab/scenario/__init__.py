@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..i18n import in_language, tr
 from ..limits import MAX_LESSON_STEPS, MAX_LESSONS, check_memory, clamp_lessons
 from .fields import REQUIRED, ScenarioError, Section, describe, show_key, suggest
 from .shipped import shipped_names, shipped_path
@@ -18,6 +19,12 @@ from .shipped import shipped_names, shipped_path
 class Lesson:
     text: str
     steps: int = 0          # simulation steps (or epochs) to advance before the next entry
+    text_ko: str = ""       # the same text in Korean (tui_lab/i18n.py)
+
+    @property
+    def shown_text(self) -> str:
+        """The text in the reader's language."""
+        return in_language(self.text, self.text_ko)
 
 
 @dataclass
@@ -30,6 +37,17 @@ class Scenario:
     lessons: list[Lesson] = field(default_factory=list)
     source: str = "<dict>"              # how errors name it: the file path, or <dict>
     raw: dict = field(default_factory=dict)
+    title_ko: str = ""                  # Korean twins of title and description (tui_lab/i18n.py)
+    description_ko: str = ""
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language (outputs and JSON keep `title`, the English)."""
+        return in_language(self.title, self.title_ko)
+
+    @property
+    def shown_description(self) -> str:
+        return in_language(self.description, self.description_ko)
 
     @property
     def name(self) -> str:
@@ -60,8 +78,8 @@ def read_source(source: str | Path | dict) -> tuple[dict, str]:
         if text in shipped_names():
             path = shipped_path(text)
         else:
-            raise ScenarioError(f"{text}: no such file or shipped scenario{suggest(text, shipped_names())}"
-                                " (see `tui-lab list`)")
+            raise ScenarioError(f"{text}: " + tr("no such file or shipped scenario{hint} (see `tui-lab list`)",
+                                                 hint=suggest(text, shipped_names())))
     data = parse_toml(read_text(path, text), text)
     check_tree(data, text)
     return data, text
@@ -73,21 +91,22 @@ def read_text(path: Path, label: str) -> str:
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
-            raise ScenarioError(f"{label}: is a folder, not a scenario file")
+            raise ScenarioError(f"{label}: " + tr("is a folder, not a scenario file"))
         if not stat.S_ISREG(info.st_mode):
-            raise ScenarioError(f"{label}: not a regular file (a scenario is a .toml file)")
+            raise ScenarioError(f"{label}: " + tr("not a regular file (a scenario is a .toml file)"))
         with path.open("rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise ScenarioError(f"{label}: no such file") from None
+        raise ScenarioError(f"{label}: " + tr("no such file")) from None
     except OSError as err:
-        raise ScenarioError(f"{label}: cannot read: {err.strerror or err}") from None
+        raise ScenarioError(f"{label}: " + tr("cannot read: {reason}", reason=err.strerror or err)) from None
     if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(f"{label}: larger than {MAX_FILE_BYTES:,} bytes; a scenario file is a short text")
+        raise ScenarioError(f"{label}: " + tr("larger than {size} bytes; a scenario file is a short text",
+                                                 size=f"{MAX_FILE_BYTES:,}"))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise ScenarioError(f"{label}: not UTF-8 text (byte {err.start})") from None
+        raise ScenarioError(f"{label}: " + tr("not UTF-8 text (byte {offset})", offset=err.start)) from None
 
 
 def parse_toml(text: str, label: str) -> dict:
@@ -98,13 +117,13 @@ def parse_toml(text: str, label: str) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{label}: invalid TOML: {err}") from None
+        raise ScenarioError(f"{label}: " + tr("invalid TOML: {reason}", reason=err)) from None
     except RecursionError:
-        raise ScenarioError(f"{label}: invalid TOML: arrays or tables nested too deeply") from None
+        raise ScenarioError(f"{label}: " + tr("invalid TOML: {reason}", reason=tr("arrays or tables nested too deeply"))) from None
     except ValueError as err:       # e.g. an integer of more than 4300 digits (its advice is for programmers)
-        raise ScenarioError(f"{label}: invalid TOML: {str(err).split(':')[0]}") from None
+        raise ScenarioError(f"{label}: " + tr("invalid TOML: {reason}", reason=str(err).split(":")[0])) from None
     except MemoryError:
-        raise ScenarioError(f"{label}: invalid TOML: too large to read") from None
+        raise ScenarioError(f"{label}: " + tr("invalid TOML: {reason}", reason=tr("too large to read"))) from None
 
 
 def check_tree(data: dict, label: str) -> None:
@@ -147,18 +166,21 @@ def load_scenario(source: str | Path | dict) -> Scenario:
     data, label = read_source(source)
     top = Section(data, label)
     title = top.string("title")
+    title_ko = top.string("title_ko", "")
     description = top.string("description", "")
+    description_ko = top.string("description_ko", "")
     kind = top.choice("kind", list(KINDS))
     seed = top.integer("seed", 0, low=0, high=2**63 - 1)
     lessons = []
     for sec in top.sections("lesson", most=MAX_LESSONS):
-        lessons.append(Lesson(sec.string("text"), sec.integer("steps", 0, low=0, high=MAX_LESSON_STEPS)))
+        lessons.append(Lesson(sec.string("text"), sec.integer("steps", 0, low=0, high=MAX_LESSON_STEPS),
+                              sec.string("text_ko", "")))
         sec.done()
     settings = KINDS[kind].parse(top, seed)
     top.done()
     clamp_lessons(kind, settings, lessons)
     check_memory(top, kind, settings)
-    return Scenario(title, kind, settings, description, seed, lessons, label, data)
+    return Scenario(title, kind, settings, description, seed, lessons, label, data, title_ko, description_ko)
 
 
 __all__ = ["REQUIRED", "Lesson", "Scenario", "ScenarioError", "Section", "load_scenario", "read_source"]

@@ -11,9 +11,11 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..i18n import N_, language, tr
 from ..limits import MAX_LIST
 
 _MISSING = object()
@@ -67,7 +69,41 @@ def suggest(word: str, choices: Sequence[str]) -> str:
     if len(word) > 2 * MAX_ECHO:        # nothing is close to it, and difflib's time grows with its length
         return ""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{close[0]}"?)' if close else ""
+    return tr(' (did you mean "{word}"?)', word=close[0]) if close else ""
+
+
+# What a reader expects, in the words readers compose in English (the reference shows the same
+# words). A message translates them here, at the moment it is built: the phrase as a whole, or its
+# shape with the names, numbers and choices kept as they are.
+EXPECTED_TEXTS = (
+    "a value", "a number", "an integer", "a string", "a table", "true or false", "a positive number",
+    "a positive integer", "a non-negative number", "a non-negative integer", "a surface name",
+    "a validation method", "a learner", "a built-in picture", "a named kernel",
+)
+EXPECTED_SHAPES = (
+    (re.compile(r"(a number|an integer) in (.+)"), N_("{noun} in {interval}"), ("noun", "interval")),
+    (re.compile(r"(a number|an integer) ([<>]=?) (.+)"), N_("{noun} {relation} {bound}"),
+     ("noun", "relation", "bound")),
+    (re.compile(r"(.+), one of (.+)"), N_("{what}, one of {choices}"), ("what", "choices")),
+    (re.compile(r"one of (.+)"), N_("one of {choices}"), ("choices",)),
+    (re.compile(r"an array of (\d+) numbers"), N_("an array of {count} numbers"), ("count",)),
+    (re.compile(r"an array of at most (\d+) numbers"), N_("an array of at most {count} numbers"), ("count",)),
+    (re.compile(r"at most (\d+) values"), N_("at most {count} values"), ("count",)),
+    (re.compile(r"an array of tables \(\[\[(.+)\]\]\)"), N_("an array of tables ([[{key}]])"), ("key",)),
+    (re.compile(r"at most (\d+) \[\[(.+)\]\] tables"), N_("at most {count} [[{key}]] tables"), ("count", "key")),
+)
+
+
+def expected_text(text: str) -> str:
+    """An English `expected` phrase in the reader's language (unchanged in English, or when its
+    shape is not known: English then, rather than a wrong sentence)."""
+    if language() == "en" or text in EXPECTED_TEXTS:
+        return tr(text)
+    for pattern, template, names in EXPECTED_SHAPES:
+        if match := pattern.fullmatch(text):
+            parts = {name: tr(part) if part in EXPECTED_TEXTS else part for name, part in zip(names, match.groups())}
+            return tr(template, **parts)
+    return text
 
 
 def is_number(value: Any) -> bool:
@@ -98,8 +134,10 @@ class Section:
         return f"{self.path}.{show_key(key)}" if self.path else show_key(key)
 
     def fail(self, key: str, expected: str, got: Any = _MISSING, extra: str = "") -> ScenarioError:
-        got_text = "nothing" if got is _MISSING else describe(got)
-        head, tail = f"{self.where}: {self.key_path(key)}: expected ", f", got {got_text}{extra}"
+        got_text = tr("nothing") if got is _MISSING else describe(got)
+        expected = expected_text(expected)
+        head, tail = tr("expected {expected}, got {got}", expected="\0", got=got_text + extra).split("\0")
+        head = f"{self.where}: {self.key_path(key)}: {head}"
         room = max(MAX_MESSAGE - len(head) - len(tail), 20)    # a long list of choices is cut, not the rest
         if len(expected) > room:
             expected = expected[:room - 1] + "…"
@@ -222,12 +260,12 @@ class Section:
         """Reject any key that was never read."""
         for key in self.data:
             if key not in self.known:
-                raise self.fail_at(key, "unknown key" + _did_you_mean_key(key, self.known))
+                raise self.fail_at(key, tr("unknown key") + _did_you_mean_key(key, self.known))
 
 
 def _did_you_mean_key(key: str, known: list[str]) -> str:
     hint = suggest(key, sorted(set(known)))
-    return hint if hint else "; valid keys here: " + ", ".join(sorted(set(known)))
+    return hint if hint else tr("; valid keys here: {keys}", keys=", ".join(sorted(set(known))))
 
 
 def _range_text(base: str, low, high, low_open: bool, high_open: bool) -> str:

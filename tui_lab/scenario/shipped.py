@@ -5,6 +5,8 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+from ..i18n import in_language
+
 
 def shipped_dir() -> Path:
     return Path(str(files("tui_lab.scenarios")))
@@ -17,12 +19,14 @@ def course_order() -> list[str]:
 
 
 def course_sections() -> list[tuple[str, list[str]]]:
-    """(heading, names) for each section of the course."""
+    """(heading, names) for each section of the course, the heading in the reader's language.
+    A heading line carries its Korean after a bar: `# English heading | 한국어 제목`."""
     sections: list[tuple[str, list[str]]] = []
     for line in (shipped_dir() / "course.txt").read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if line.startswith("#"):
-            sections.append((line.lstrip("# "), []))
+            english, _, korean = line.lstrip("# ").partition(" | ")
+            sections.append((in_language(english.strip(), korean.strip()), []))
         elif line:
             sections[-1][1].append(line)
     return sections

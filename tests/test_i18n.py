@@ -1,0 +1,259 @@
+"""Korean beside English (tui_lab/i18n.py, docs/korean.md): the catalogue covers every interface
+string and nothing else, every shipped scenario has its Korean twin with the same numbers, and
+`--lang` / the locale choose the language."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import tui_lab
+from tui_lab import i18n
+from tui_lab.cli import main
+from tui_lab.output import table
+from tui_lab.scenario import load_scenario
+from tui_lab.scenario.shipped import course_sections, shipped_dir, shipped_names, shipped_path
+
+PACKAGE = Path(tui_lab.__file__).parent
+CATALOGUE = PACKAGE / "locale" / "ko.toml"
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
+
+# Shipped scenarios whose lessons are still being rewritten: translated once their English is final
+# (docs/korean.md). Strict xfail: a file translated here fails the test until it leaves this list.
+PENDING = {
+    "validate-memorize", "validate-capacity",
+    "validate-kfold", "validate-loo", "validate-leave-p-out", "validate-timeseries", "validate-ridge-one-se",
+    "validate-moons-width", "validate-nested", "validate-hyperparameters", "validate-search",
+    "hyperparameter-sweep", "validate-bias-variance", "validate-bootstrap", "validate-bagging",
+    "validate-boosting", "validate-boosting-overfit", "validate-adaboost",
+    "saddle-escape",
+    "noise-escapes-local-minimum", "rastrigin-local-minima", "train-init", "train-batch-size-sharpness",
+    "train-regularizers", "train-dropout", "train-batchnorm", "train-layernorm", "train-noise-robustness",
+    "train-label-smoothing-mixup", "train-weight-decay", "train-augmentation", "train-early-stopping",
+}
+
+
+@pytest.fixture(autouse=True)
+def english_unless_asked():
+    i18n.set_language("en")
+    yield
+    i18n.set_language(None)
+
+
+# -- the catalogue ---------------------------------------------------------------------------------
+
+def source_texts() -> dict[str, str]:
+    """Every interface text the source hands to the catalogue -> the file that uses it: the literal
+    first argument of each `tr(...)` / `i18n.tr(...)` call, each `N_("...")` mark, and the strings of
+    module-level `..._TEXTS` tuples."""
+    found: dict[str, str] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        where = str(path.relative_to(PACKAGE.parent))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+                if name in ("tr", "N_") and isinstance(node.args[0].value, str):
+                    found.setdefault(node.args[0].value, where)
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                    and node.targets[0].id.endswith("_TEXTS") and isinstance(node.value, (ast.Tuple, ast.List))):
+                for item in node.value.elts:
+                    if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                        found.setdefault(item.value, where)
+    return found
+
+
+def test_every_interface_text_has_korean():
+    korean = i18n.catalogue("ko")
+    missing = [f"{where}: {text!r}" for text, where in source_texts().items() if not korean.get(text, "").strip()]
+    assert not missing, f"{len(missing)} texts lack Korean in tui_lab/locale/ko.toml:\n" + "\n".join(missing)
+
+
+def test_no_catalogue_entry_is_unused():
+    used = source_texts()
+    unused = [text for text in i18n.catalogue("ko") if text not in used]
+    assert not unused, "entries no code uses (remove them from ko.toml):\n" + "\n".join(map(repr, unused))
+
+
+def placeholders(text: str) -> list[str]:
+    """The {fields} of a template and argparse's %(name)s / %s / %r, sorted."""
+    braces = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    return sorted(braces + re.findall(r"%(?:\(\w+\))?[sr]", text))
+
+
+def test_catalogue_keeps_fields_and_names():
+    for english, korean in i18n.catalogue("ko").items():
+        assert placeholders(korean) == placeholders(english), (english, korean)
+        for quoted in re.findall(r"`[^`]+`|--[a-z-]+", english):    # commands and options stay as written
+            assert quoted in korean, (english, korean, quoted)
+        assert sorted(NUMBER.findall(korean)) == sorted(NUMBER.findall(english)), (english, korean)
+
+
+def test_tr_falls_back_to_english_and_fills_fields():
+    assert i18n.tr("no such file") == "no such file"
+    assert i18n.tr("ok: {source} ({kind}: {title})", source="a", kind="b", title="c") == "ok: a (b: c)"
+    i18n.set_language("ko")
+    assert i18n.tr("no such file") == i18n.catalogue("ko")["no such file"] != "no such file"
+    assert i18n.tr("a text no catalogue has") == "a text no catalogue has"
+    assert "a" in i18n.tr("ok: {source} ({kind}: {title})", source="a", kind="b", title="c")
+
+
+# -- the language chosen ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("environ, expected", [
+    ({}, "en"),
+    ({"LANG": "ko_KR.UTF-8"}, "ko"),
+    ({"LANG": "en_US.UTF-8"}, "en"),
+    ({"LC_ALL": "ko_KR.UTF-8", "LANG": "en_US.UTF-8"}, "ko"),
+    ({"LC_ALL": "C", "LANG": "ko_KR.UTF-8"}, "en"),            # the first non-empty one decides
+    ({"LC_ALL": "", "LC_MESSAGES": "ko_KR", "LANG": "C"}, "ko"),
+    ({"LANG": "KO"}, "ko"),
+])
+def test_locale_detection(environ, expected):
+    assert i18n.detect(environ) == expected
+
+
+def cli(*args, env_lang="C.UTF-8"):
+    env = {"PATH": "/usr/bin:/bin", "LANG": env_lang, "LC_ALL": "", "LC_MESSAGES": "", "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-m", "tui_lab", *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def test_lang_before_or_after_the_command_and_from_the_locale(capsys):
+    korean_title = load_scenario("conv-1d").title_ko
+    for argv in (["--lang", "ko", "check", "conv-1d"], ["check", "conv-1d", "--lang=ko"],
+                 ["check", "--lang", "ko", "conv-1d"]):
+        assert main(argv) == 0
+        assert korean_title in capsys.readouterr().out
+    assert main(["--lang", "en", "check", "conv-1d"]) == 0
+    assert korean_title not in capsys.readouterr().out
+    assert korean_title in cli("check", "conv-1d", env_lang="ko_KR.UTF-8").stdout
+    assert korean_title not in cli("check", "conv-1d", "--lang", "en", env_lang="ko_KR.UTF-8").stdout
+
+
+def test_bad_lang_is_one_line_exit_2(capsys):
+    for argv in (["--lang", "fr", "list"], ["list", "--lang"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "--lang" in err
+
+
+def test_korean_errors_keep_names_and_values(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text('title = "x"\nkind = "surface"\n[surface]\nname = "quadratic"\n[run]\nsteps = -3\n')
+    assert main(["--lang", "ko", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert str(path) in err and "run.steps" in err and "-3" in err
+    assert "expected" not in err and re.search("[가-힣]", err)
+    path.write_text('title = "x"\nkind = "surface"\n[surface]\nname = "quadratic"\nstpes = 1\n')
+    assert main(["--lang", "ko", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "stpes" in err and "unknown key" not in err and re.search("[가-힣]", err)
+    with pytest.raises(SystemExit) as exited:                                      # argparse's own error
+        main(["--lang", "ko", "run"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert "scenario" in err and "required" not in err and re.search("[가-힣]", err)
+
+
+def test_help_in_korean(capsys):
+    with pytest.raises(SystemExit):
+        main(["--lang", "ko", "--help"])
+    out = capsys.readouterr().out
+    assert "usage:" not in out and "tui-lab run SCENARIO" in out and "--lang" in out and re.search("[가-힣]", out)
+    with pytest.raises(SystemExit):
+        main(["run", "--help", "--lang", "ko"])
+    out = capsys.readouterr().out
+    assert "--json PATH" in out and "options" not in out and re.search("[가-힣]", out)
+
+
+def test_list_in_korean_has_headings_and_titles(capsys):
+    assert main(["list", "--lang", "ko"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    i18n.set_language("ko")
+    headings = [f"# {heading}" for heading, _ in course_sections()]
+    assert [line for line in lines if line.startswith("#")][:len(headings)] == headings
+    assert "# 합성곱" in lines
+    conv = next(line for line in lines if line.startswith("conv-1d "))
+    assert conv.endswith(load_scenario("conv-1d").title_ko)
+
+
+def test_tables_align_in_cells():
+    from rich.cells import cell_len
+
+    text = table(["실행", "steps", "최종 손실"], [["가나다", 3, 0.5], ["ab", 10, 1.25]])
+    lines = text.splitlines()
+    assert len({cell_len(line) for line in lines}) == 1
+    i18n.set_language("ko")
+    out = subprocess_free_summary()
+    assert len({cell_len(line) for line in out.splitlines()[:3]}) == 1
+
+
+def subprocess_free_summary() -> str:
+    from tui_lab import run_scenario
+    from tui_lab.kinds import KINDS
+
+    scenario = load_scenario({"title": "t", "kind": "surface", "surface": {"name": "quadratic"}, "run": {"steps": 5},
+                              "optimizers": [{"name": "sgd", "lr": 0.1}, {"name": "adam", "lr": 0.1}]})
+    return KINDS["surface"].summary(run_scenario(scenario))
+
+
+# -- scenario texts --------------------------------------------------------------------------------
+
+def twins(name: str) -> list[tuple[str, str, str]]:
+    """(where, English, Korean) for every text a person reads in a shipped scenario."""
+    data = tomllib.loads(shipped_path(name).read_text(encoding="utf-8"))
+    pairs = [("title", data["title"], data.get("title_ko", ""))]
+    if data.get("description"):
+        pairs.append(("description", data["description"], data.get("description_ko", "")))
+    for k, lesson in enumerate(data.get("lesson", [])):
+        pairs.append((f"lesson[{k}].text", lesson["text"], lesson.get("text_ko", "")))
+    return pairs
+
+
+def shipped_marked() -> list:
+    return [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="lessons not final yet: not translated"))
+            if name in PENDING else name for name in shipped_names()]
+
+
+@pytest.mark.parametrize("name", shipped_marked())
+def test_shipped_scenario_has_korean_for_every_english_text(name):
+    missing = [where for where, english, korean in twins(name) if english.strip() and not korean.strip()]
+    assert not missing, f"{name}: no Korean for {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("name", shipped_names())
+def test_korean_quotes_the_same_numbers(name):
+    for where, english, korean in twins(name):
+        if korean:
+            assert sorted(NUMBER.findall(korean)) == sorted(NUMBER.findall(english)), (name, where)
+            assert re.search("[가-힣]", korean), (name, where, "the Korean text has no Hangul")
+
+
+def test_every_heading_has_korean():
+    lines = (shipped_dir() / "course.txt").read_text(encoding="utf-8").splitlines()
+    headings = [line for line in lines if line.startswith("#")]
+    for line in headings:
+        english, bar, korean = line.lstrip("# ").partition(" | ")
+        assert bar and re.search("[가-힣]", korean) and not re.search("[가-힣]", english), line
+    i18n.set_language("ko")
+    assert len(course_sections()) == len(headings)
+
+
+def test_scenario_offers_the_readers_language():
+    scenario = load_scenario("conv-1d")
+    assert scenario.shown_title == scenario.title and scenario.lessons[0].shown_text == scenario.lessons[0].text
+    i18n.set_language("ko")
+    assert scenario.shown_title == scenario.title_ko and scenario.lessons[0].shown_text == scenario.lessons[0].text_ko
+    plain = load_scenario({"title": "t", "kind": "surface", "surface": {"name": "quadratic"},
+                           "optimizers": [{"name": "adam"}], "lesson": [{"text": "only English"}]})
+    assert plain.shown_title == "t" and plain.lessons[0].shown_text == "only English"
