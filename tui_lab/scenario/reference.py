@@ -16,8 +16,8 @@ import tomli_w
 
 from .fields import _MISSING, _range_text
 from .meanings import meaning
-from .schema import (Catalog, Read, dependencies, explore, instances, is_required, item_schemas, raw_schemas, same,
-                     split_values)
+from .schema import (Catalog, Read, dependencies, explore, instances, is_required, item_schemas, kind_of, raw_schemas,
+                     same, split_values)
 
 REFERENCE = Path("docs") / "reference.md"
 TYPES = {"number": "number", "integer": "integer", "boolean": "bool", "string": "string", "choice": "name",
@@ -244,13 +244,9 @@ def render_table(catalog: Catalog, path: str, where) -> list[str]:
 
 # -- the document -----------------------------------------------------------------------------------------------
 
-def _kind_of(load: list[Read]) -> str:
-    return next(r.value for r in load if r.path == "" and r.key == "kind")
-
-
 def _top_tables(catalog: Catalog, kind: str) -> list[tuple[str, str]]:
     """(key, reader) of the tables of a kind's top level, in reading order."""
-    return list(dict.fromkeys((r.key, r.reader) for load in catalog.loads if _kind_of(load) == kind
+    return list(dict.fromkeys((r.key, r.reader) for load in catalog.loads if kind_of(load) == kind
                               for r in load if r.path == "" and r.reader in ("section", "sections")
                               and r.key != "lesson"))
 
@@ -349,7 +345,7 @@ def reference() -> str:
             continue
         out += ["", f"## kind = \"{kind}\"", "", sentence(meaning("kind", kind)), ""]
         for key, reader in _top_tables(catalog, kind):
-            where = (lambda kind: lambda load: _kind_of(load) == kind)(kind)
+            where = (lambda kind: lambda load: kind_of(load) == kind)(kind)
             heading = table_heading(key, reader)
             rows = "\n".join(render_table(catalog, key, where) + nested_tables(catalog, key, where))
             out += [f"### {heading} ({kind})", "", sentence(meaning("", key)), ""]

@@ -13,14 +13,10 @@ from pathlib import Path
 from .fields import ScenarioError
 from .meanings import meaning
 from .reference import table_heading, toml_value
-from .schema import (Read, cached_text, dependencies, explore, instances, load_recorded, minimal_scenarios,
+from .schema import (Read, cached_text, dependencies, explore, instances, kind_of, load_recorded, minimal_scenarios,
                      split_values)
 
 COMMENT_AT = 34    # column where a line's meaning starts
-
-
-def _kind_of(load: list[Read]) -> str:
-    return next(r.value for r in load if r.path == "" and r.key == "kind")
 
 
 def _line(key: str, value, what: str, active: bool) -> str:
@@ -49,7 +45,7 @@ def _when(key: str, deps: dict[str, dict[str, set]], order: dict[str, list]) -> 
 def _table_lines(path: str, kind: str, start: dict, own: list[Read]) -> list[str]:
     """Every key of one table of the kind: the starting scenario's keys as they are, the others as comments
     (`own`: the starting scenario's reads, whose defaults come first)."""
-    tables = instances(explore(), path, lambda load: _kind_of(load) == kind)
+    tables = instances(explore(), path, lambda load: kind_of(load) == kind)
     deps = dependencies(tables)
     order = {c: split_values(tables, c) for c in deps}
     own = [r for r in own if r.path == path]
@@ -79,7 +75,7 @@ def scaffold(kind: str, title: str) -> str:
     out = [f"# A {kind} scenario, written by `tui-lab new`. Every key is listed: a commented line shows its",
            "# default (or an example), what it means and when it applies; uncomment it to change it.",
            "# The format, key by key: docs/reference.md; check this file with `tui-lab check FILE`.", ""]
-    top = [r for load in catalog.loads if _kind_of(load) == kind for r in load if r.path == ""]
+    top = [r for load in catalog.loads if kind_of(load) == kind for r in load if r.path == ""]
     for key in dict.fromkeys(r.key for r in top if r.reader not in ("section", "sections")):
         reads = [r for r in top if r.key == key]
         if key in start:

@@ -211,20 +211,16 @@ class Catalog:
     listable: set[tuple[str, str, str]]   # (kind, path, key) that also take a list of values (one run each)
     optional: set[tuple[str, str]] = field(default_factory=set)   # keys without a default that may be left out
 
-    def reads(self, path: str | None = None, key: str | None = None, where=None) -> list[Read]:
-        return [r for load in self.loads for r in load
-                if (path is None or r.path == path) and (key is None or r.key == key)
-                and (where is None or where(load, r))]
-
     def is_listable(self, path: str, key: str, reads: list[Read]) -> bool:
         """Whether the key takes a list of values (one run each) in the kinds these reads come from."""
         return any((kind, path, key) in self.listable for kind in {r.load_data.get("kind") for r in reads})
 
     def kinds(self) -> list[str]:
-        return sorted({r.value for r in self.reads("", "kind")})
+        return sorted({kind_of(load) for load in self.loads})
 
 
-def _kind(load: list[Read]) -> str:
+def kind_of(load: list[Read]) -> str:
+    """The kind of the scenario a load read."""
     return next(r.value for r in load if r.path == "" and r.key == "kind")
 
 
@@ -406,12 +402,6 @@ def _listable(loads: list[list[Read]]) -> set[tuple[str, str, str]]:
 
 
 # -- what a key is --------------------------------------------------------------------------------------------
-
-def key_reads(catalog: Catalog, path: str, key: str, where=None) -> list[Read]:
-    """The reads that say what a key is (not the `raw` reads that only mark it before a typed read)."""
-    return [r for load in catalog.loads if where is None or where(load)
-            for r in load if r.path == path and r.key == key and not r.marker]
-
 
 def same(values: Iterable) -> tuple[bool, Any]:
     """(True, v) when every value is v."""
