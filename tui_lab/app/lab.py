@@ -217,7 +217,7 @@ class LabApp(App):
             self.query_one(f"#panel-{sc.kind}", KindPanel).load_scenario(sc)
         except Exception as err:
             self.report_error(err)
-        self.sub_title = sc.title
+        self.sub_title = sc.shown_title
         self._show_lesson()
         self.call_after_refresh(self._focus_panel)
 
@@ -361,11 +361,11 @@ class LabApp(App):
             return
         i = self.lesson_index.get(kind, -1)
         if i < 0:
-            bar.update(Text.assemble(("Lesson", "bold"), f" ({len(lessons)} steps): {sc.title}.  Press ",
+            bar.update(Text.assemble(("Lesson", "bold"), f" ({len(lessons)} steps): {sc.shown_title}.  Press ",
                                      ("]", "bold"), " to begin."))
         else:
             more = "  ] next, [ back" if i + 1 < len(lessons) else "  (last step; [ back)"
-            bar.update(Text.assemble((f"Lesson {i + 1}/{len(lessons)}", "bold"), f"  {lessons[i].text}",
+            bar.update(Text.assemble((f"Lesson {i + 1}/{len(lessons)}", "bold"), f"  {lessons[i].shown_text}",
                                      (more, "dim")))
 
     def action_lesson(self, delta: int) -> None:

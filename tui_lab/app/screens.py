@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..i18n import in_language
 from .commands import Command, key_label
 from .inspector.text import all_rules_text
 
@@ -65,7 +66,7 @@ def scenario_heading(path: Path) -> tuple[str, str]:
     """(kind, title) of a scenario file, read cheaply (no validation) for the browser's list."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return str(data.get("kind", "?")), str(data.get("title", path.stem))
+        return str(data.get("kind", "?")), in_language(str(data.get("title", path.stem)), str(data.get("title_ko", "")))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         return "?", "(unreadable)"
 
