@@ -285,3 +285,24 @@ async def test_a_sweep_cell_chosen_by_keys_becomes_a_run():
         value_b = added["betas"][0] if swept_b == "beta1" else added[swept_b]
         assert value_b == float(f"{sweep['values_b'][j + 1]:.3g}")
         assert panel.selected == 7 and app.errors == []
+
+
+async def test_validate_method_key_keeps_working_when_its_plot_is_hidden():
+    """m to k-fold hides the left plot (it had the focus): the focus comes back and m still works."""
+    app = LabApp("validate-capacity")
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.query_one("#panel-validate", KindPanel)
+        await until(pilot, lambda: "validate" in app.scenarios and panel.outcome is not None, timeout=120)
+        inside = [w for w in app.screen.focus_chain if panel in w.ancestors]
+        inside[0].focus()
+        seen = [panel.scenario.settings.method]
+        for _ in range(12):
+            await pilot.press("m")
+            await until(pilot, lambda: panel.scenario.settings.method != seen[-1], timeout=60)
+            seen.append(panel.scenario.settings.method)
+            await pilot.pause()
+            assert app.focused is not None and panel in app.focused.ancestors
+            if seen[-2] == "kfold":
+                break
+        assert "kfold" in seen[:-1] and seen[-1] != "kfold"
+        assert app.errors == []

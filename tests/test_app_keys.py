@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from textual.actions import parse
-from textual.widgets import Input, TabbedContent, TabPane
+from textual.widgets import Input
 
 from app_helpers import until
 from tui_lab.app.commands import types_into_input
@@ -67,13 +67,6 @@ def put_focus(app: LabApp, kind) -> object:
     return target
 
 
-def views(panel: KindPanel) -> list[str]:
-    tabs = panel.query(TabbedContent)
-    if not tabs:
-        return [""]
-    return [pane.id for pane in tabs.first().query(TabPane) if pane.parent.parent is tabs.first()]
-
-
 async def press_all(pilot, app: LabApp, kind: str, recorder: Recorder) -> int:
     """Each key goes through the app's key handling up to the focused widget: the priority
     bindings, where the lab's router sits (`_check_bindings(key, priority=True)` is the step of a
@@ -81,13 +74,13 @@ async def press_all(pilot, app: LabApp, kind: str, recorder: Recorder) -> int:
     come back unhandled, so that it reaches the focused widget (an input box types it)."""
     panel = app.query_one(f"#panel-{kind}", KindPanel)
     checked = 0
-    for view in views(panel):
+    for view in panel.view_names():
         for _ in range(5):               # (a focus event still queued brings its own tab back: retry)
-            if not view or panel.current_view() == view:
+            if panel.current_view() == view:
                 break
             app.screen.set_focus(None)
             await pilot.pause()
-            panel.query(TabbedContent).first().active = view
+            panel.show_view(view)
             await pilot.pause()
         assert panel.current_view() == view
         for focus_type in focus_types(app):

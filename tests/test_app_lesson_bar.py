@@ -54,7 +54,7 @@ async def test_every_lesson_step_is_on_screen_whole(size):
                 app.lesson_index[kind] = i
                 app._show_lesson()
                 await pilot.pause()
-                lines = bar.render_lines(Region(0, 0, bar.size.width, bar.size.height))
+                lines = bar.render_lines(Region(0, 0, bar.outer_size.width, bar.outer_size.height))
                 shown = squeeze(" ".join(strip.text for strip in lines))
                 inside = app.screen.region.contains_region(bar.region) and bar.region.bottom <= status.region.y
                 if not inside or squeeze(lesson.text) not in shown:
@@ -70,7 +70,7 @@ def named_keys(text: str) -> list[tuple[str, str]]:
     for m in re.finditer(r"\b[Pp]ress(?:ing)? (\S+)(?: or (\S+))?", text):
         for key in filter(None, m.groups()):
             found.append((key, ""))
-    for m in re.finditer(r"(?<=\s)\(([^\s()\d]|up/down|[a-z]+/[a-z]+)\)", text):    # "(s)", not "a(t)"
+    for m in re.finditer(r"(?<=\s)\(([^\s()\d]|up/down|[a-z]+/[a-z]+)\)(?!\w)", text):    # "(s)", not "a(t)" or "(R)Adam"
         found.append((m.group(1), ""))
     for m in re.finditer(r"\b([A-Z][a-z]+) tab \((\d)\)", text):
         found.append((m.group(2), f"{m.group(1)} tab"))

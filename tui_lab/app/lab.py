@@ -21,7 +21,7 @@ from textual.widgets import Footer, Input, Static, TabbedContent, Tabs, TabPane
 
 from .commands import Command, routed_bindings, types_into_input
 from .panel import KindPanel, PanelError, PanelStatus
-from .screens import BrowserScreen, ConfirmScreen, HelpScreen, PromptScreen
+from .screens import BrowserScreen, ConfirmScreen, HelpScreen, LabPalette, PromptScreen
 
 DEFAULT_SCENARIO = "rosenbrock-race"
 KIND_ORDER = ("validate", "surface", "train", "conv")    # the course's order
@@ -282,6 +282,12 @@ class LabApp(App):
         the panel's main widget."""
         self.screen.set_focus(None)
         self._focus_panel()
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if not CommandPalette.is_open(self):
+            self.push_screen(LabPalette(id="--command-palette"))
 
     def action_show_kind(self, kind: str) -> None:
         self.query_one("#kinds", TabbedContent).active = f"tab-{kind}"

@@ -81,6 +81,22 @@ class KindPanel(Widget):
         """This panel's own commands, for the palette and the help screen (the class's COMMANDS)."""
         return list(self.COMMANDS)
 
+    def view_names(self) -> list[str]:
+        """Every view the panel has (its sub-tabs' ids), for the commands' `view`."""
+        from textual.widgets import TabbedContent, TabPane
+
+        tabs = self.query(TabbedContent)
+        if not tabs:
+            return [""]
+        return [pane.id for pane in tabs.first().query(TabPane) if pane.parent.parent is tabs.first()]
+
+    def show_view(self, view: str) -> None:
+        """Bring a view in (a sub-tab)."""
+        from textual.widgets import TabbedContent
+
+        if view:
+            self.query(TabbedContent).first().active = view
+
     def current_view(self) -> str:
         """The id of the panel's sub-tab in view ("" for a panel without sub-tabs): a Command with
         `view` set acts only there."""

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import CommandList, CommandPalette
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
@@ -33,6 +34,15 @@ class Dialog(ModalScreen):
         if self.is_current:
             await self._flush_next_callbacks()
             self.dismiss(result)
+
+
+class LabPalette(CommandPalette):
+    """Textual's command palette, closed safely: a search still running when the palette closes
+    (a fast typist's Enter or Esc) must not look for the palette's list after it has gone."""
+
+    def _watch__list_visible(self) -> None:
+        if self.is_attached and self.query(CommandList):
+            super()._watch__list_visible()
 
 
 class HelpScreen(Dialog):

@@ -168,6 +168,13 @@ class ConvPanel(AutoplayPanel, ConvPictures):
         """"edit" while the value cursor is out (the arrows move it, digits type), else "step"."""
         return "edit" if self.cursor is not None else "step"
 
+    def view_names(self) -> list[str]:
+        return ["step", "edit"]
+
+    def show_view(self, view: str) -> None:
+        if (view == "edit") != (self.cursor is not None):
+            self.action_edit_values() if view == "edit" else self.action_stop_edit()
+
     # --- typing values in place ---------------------------------------------------------------
     def action_edit_values(self) -> None:
         """t: the cursor on the input, then on the kernel, then away."""
