@@ -28,8 +28,7 @@ NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
 # Shipped scenarios whose lessons are still being rewritten: translated once their English is final
 # (docs/korean.md). Strict xfail: a file translated here fails the test until it leaves this list.
 PENDING = {
-    "validate-memorize", "validate-capacity",
-    "validate-kfold", "validate-loo", "validate-leave-p-out", "validate-timeseries", "validate-ridge-one-se",
+    "validate-ridge-one-se",
     "validate-moons-width", "validate-nested", "validate-hyperparameters", "validate-search",
     "hyperparameter-sweep", "validate-bias-variance", "validate-bootstrap", "validate-bagging",
     "validate-boosting", "validate-boosting-overfit", "validate-adaboost",
