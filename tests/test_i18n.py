@@ -28,9 +28,7 @@ NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
 # Shipped scenarios whose lessons are still being rewritten: translated once their English is final
 # (docs/korean.md). Strict xfail: a file translated here fails the test until it leaves this list.
 PENDING = {
-    "validate-ridge-one-se",
-    "validate-moons-width", "validate-nested", "validate-hyperparameters", "validate-search",
-    "hyperparameter-sweep", "validate-bias-variance", "validate-bootstrap", "validate-bagging",
+    "validate-bias-variance", "validate-bootstrap", "validate-bagging",
     "validate-boosting", "validate-boosting-overfit", "validate-adaboost",
     "saddle-escape",
     "noise-escapes-local-minimum", "rastrigin-local-minima", "train-init", "train-batch-size-sharpness",
