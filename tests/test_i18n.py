@@ -28,8 +28,6 @@ NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
 # Shipped scenarios whose lessons are still being rewritten: translated once their English is final
 # (docs/korean.md). Strict xfail: a file translated here fails the test until it leaves this list.
 PENDING = {
-    "validate-bias-variance", "validate-bootstrap", "validate-bagging",
-    "validate-boosting", "validate-boosting-overfit", "validate-adaboost",
     "saddle-escape",
     "noise-escapes-local-minimum", "rastrigin-local-minima", "train-init", "train-batch-size-sharpness",
     "train-regularizers", "train-dropout", "train-batchnorm", "train-layernorm", "train-noise-robustness",
