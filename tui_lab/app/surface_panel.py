@@ -612,9 +612,14 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
                     + "   (arrows move it; u or a click adds it as a run)", style="bold")
         heat.update(text)
 
+    def _no_sweep_text(self) -> str:
+        if any(w.group == "surface-sweep" and w.is_running for w in self.workers):
+            return "the sweep is still computing: one moment…"
+        return "no sweep yet: press w to compute one"
+
     def action_move_cell(self, di: int, dj: int) -> None:
         if self.sweep_result is None:
-            self._say("no sweep yet: press w to compute one")
+            self._say(self._no_sweep_text())
             return
         count_a, count_b = self.sweep_result["final_loss"].shape
         i, j = self.sweep_cell
@@ -623,7 +628,7 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
 
     async def action_use_cell(self) -> None:
         if self.sweep_result is None:
-            self._say("no sweep yet: press w to compute one")
+            self._say(self._no_sweep_text())
             return
         if not self._ready() or len(self.race.lanes) >= 16:
             return
