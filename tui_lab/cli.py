@@ -139,7 +139,7 @@ def cmd_run(args) -> int:
     if args.csv:
         tables = kind.csv_tables(result)
         targets = check_folder(args.csv, list(tables), force=args.force, protect=protect,
-                               hint="add --force to replace them, or choose another folder")
+                               hint=N_("add --force to replace them, or choose another folder"))
         outputs += [(target, csv_text(rows)) for target, rows in zip(targets, tables.values())]
     write_files(outputs)              # all checked above: every file is written, or none
     if args.json == "-":
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         argv = take_lang(argv)
     except UsageError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(tr("error: {message}", message=err), file=sys.stderr)
         return 2
     command = argv[0] if argv and argv[0] in COMMANDS else None
     args = build_parser(command).parse_args(argv[1:] if command else argv)

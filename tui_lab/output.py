@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from rich.cells import cell_len
 
-from .i18n import pad, tr
+from .i18n import N_, pad, tr
 from .scenario.fields import one_line
 
 
@@ -98,23 +98,23 @@ def resolve_target(path: str | Path, protect: tuple[str | Path, ...] = ()) -> Ta
         raise OutputError(given, err.strerror or str(err)) from None
     if info is not None:
         if stat.S_ISDIR(info.st_mode):
-            raise OutputError(given, "is a folder; give a file name")
+            raise OutputError(given, tr("is a folder; give a file name"))
         if any(_same_file(path, other) for other in protect):
-            raise OutputError(given, "is the scenario being run; it is never written over")
+            raise OutputError(given, tr("is the scenario being run; it is never written over"))
         if not stat.S_ISREG(info.st_mode):
             if stat.S_ISSOCK(info.st_mode):
-                raise OutputError(given, "is a socket")
+                raise OutputError(given, tr("is a socket"))
             if not os.access(path, os.W_OK):
-                raise OutputError(given, "cannot be written (permission denied)")
+                raise OutputError(given, tr("cannot be written (permission denied)"))
             return Target(given, Path(path), True, None)
         if not os.access(path, os.W_OK):
-            raise OutputError(given, "permission denied")
+            raise OutputError(given, tr("permission denied"))
     real = Path(os.path.realpath(path))   # a regular (or new) file: its temporary file goes beside the target
     folder = real.parent
     if not folder.is_dir():
-        raise OutputError(given, f"no such folder {folder}")
+        raise OutputError(given, tr("no such folder {folder}", folder=folder))
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(given, f"permission denied (cannot write in {folder})")
+        raise OutputError(given, tr("permission denied (cannot write in {folder})", folder=folder))
     return Target(given, real, False, None if info is None else stat.S_IMODE(info.st_mode))
 
 
@@ -126,23 +126,23 @@ def _same_file(a: str | Path, b: str | Path) -> bool:
 
 
 def check_folder(folder: str | Path, names: list[str], *, force: bool = False, protect: tuple[str | Path, ...] = (),
-                 hint: str = "choose an empty folder") -> list[Target]:
+                 hint: str = N_("choose an empty folder")) -> list[Target]:
     """The files `names` inside `folder` (which may not exist yet), checked as resolve_target does.
     Existing files there are replaced only with force (`hint` says how to give it)."""
     given = str(folder)
     path = Path(folder)
     if path.exists() and not path.is_dir():
-        raise OutputError(given, "is not a folder")
+        raise OutputError(given, tr("is not a folder"))
     if path.is_dir():
         taken = [name for name in names if (path / name).exists() or (path / name).is_symlink()]
         if taken and not force:
-            raise OutputError(given, f"already holds {', '.join(taken)}; {hint}")
+            raise OutputError(given, tr("already holds {files}; {hint}", files=", ".join(taken), hint=tr(hint)))
         return [resolve_target(path / name, protect) for name in names]
     parent = path.absolute().parent
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(given, f"cannot make the folder (cannot write in {parent})")
+        raise OutputError(given, tr("cannot make the folder (cannot write in {folder})", folder=parent))
     return [Target(str(path / name), Path(os.path.realpath(path)) / name, False, None) for name in names]
 
 

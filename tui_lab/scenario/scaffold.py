@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..i18n import tr
 from .fields import ScenarioError
 from .meanings import meaning
 from .reference import table_heading, toml_value
@@ -111,5 +112,5 @@ def write_new(kind: str, name: str) -> Path:
     except FileExistsError:
         raise ScenarioError(f"{path}: already exists (tui-lab new never overwrites a file)") from None
     except OSError as err:
-        raise ScenarioError(f"{path}: cannot write: {err.strerror or err}") from None
+        raise ScenarioError(f"{path}: " + tr("cannot write: {reason}", reason=err.strerror or err)) from None
     return path
