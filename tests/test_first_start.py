@@ -118,3 +118,47 @@ async def test_every_tab_shows_content_while_no_kernel_is_compiled(nothing_compi
     finally:
         warm_up._started = False
     assert {"train_epochs", "evaluate", "forward_loop", "grad_input_loop"} <= nothing_compiles
+
+
+# --- the lab's Numba cache, keyed by the core's sources ----------------------------------------
+
+def test_cache_key_changes_with_any_core_source(tmp_path):
+    from tui_lab.app.warm_up import core_key
+
+    core = tmp_path / "core"
+    (core / "optim").mkdir(parents=True)
+    (core / "models.py").write_text("x = 1\n")
+    (core / "optim" / "sgd.py").write_text("y = 2\n")
+    first = core_key(core)
+    assert core_key(core) == first                      # stable: a warm start finds its cache
+    (core / "optim" / "sgd.py").write_text("y = 3\n")
+    assert core_key(core) != first                      # a change in a file a kernel calls into
+
+
+def test_lab_cache_folder_is_keyed_and_old_folders_go(tmp_path, monkeypatch):
+    import os
+    import time
+
+    from tui_lab.app import warm_up
+
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    base = tmp_path / "tui-lab" / "numba"
+    old, recent = base / "0123456789abcdef", base / "fedcba9876543210"
+    for folder in (old, recent):
+        folder.mkdir(parents=True)
+    long_ago = time.time() - warm_up.KEEP_UNUSED_S - 60
+    os.utime(old, (long_ago, long_ago))
+    folder = warm_up.use_keyed_cache()
+    assert folder == str(base / warm_up.core_key(warm_up.CORE)) == os.environ["NUMBA_CACHE_DIR"]
+    assert os.path.isdir(folder) and recent.is_dir() and not old.exists()
+
+
+def test_a_cache_folder_set_by_the_user_is_kept(tmp_path, monkeypatch):
+    import os
+
+    from tui_lab.app import warm_up
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    assert warm_up.use_keyed_cache() is None
+    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path)

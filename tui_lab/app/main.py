@@ -7,8 +7,10 @@ import sys
 
 
 def run_app(scenario: str | None) -> int:
+    from .warm_up import use_keyed_cache, warm_up
+
+    use_keyed_cache()     # before anything imports Numba: a changed core never meets a stale kernel
     from .lab import LabApp
-    from .warm_up import warm_up
 
     warm_up()             # kernels compile in the background; the lab animates with interpreted ones meanwhile
     app = LabApp(scenario)

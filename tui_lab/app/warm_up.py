@@ -1,7 +1,8 @@
 """The lab's first start: which kernels the background warm-up compiles, in the order a student
 meets them (the race's optimizer loop first, then contours, data-driven surfaces, the sweep, then
-one small run of every other kind so their tabs find their kernels in the cache). Until the
-surface kernels are ready the lab animates with their interpreted twins (see core/kernels.py)."""
+one small run of every other kind so their tabs find their kernels in the cache). Until then
+every tab runs on the kernels' interpreted twins (see core/kernels.py). The cache lives in a
+folder keyed by the core's sources (`use_keyed_cache`), so a changed core never loads a stale kernel."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -93,6 +95,56 @@ def _end_with_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(0.5)
     os._exit(0)
+
+
+CORE = Path(__file__).resolve().parent.parent / "core"     # every kernel of the lab lives here
+KEEP_UNUSED_S = 86400                                     # cache folders of other keys older than this go
+
+
+def use_keyed_cache() -> str | None:
+    """Point Numba's cache at a folder named by `core_key()`, unless NUMBA_CACHE_DIR is set
+    already; returns the folder (None: Numba's own places, as before).
+
+    Numba checks a cached kernel only against its own file: a kernel that calls (or inlines) a
+    kernel of another file that has changed since, e.g. after an upgrade or an edit of models.py,
+    is loaded stale and can crash the process. Under a key of all the sources, any change starts
+    an empty folder instead, which the first-start machinery fills in the background. Folders of
+    other keys unused for a day are removed. Must run before Numba is imported; costs ~15 ms."""
+    import shutil
+
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return None
+    key = core_key(CORE)
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tui-lab" / "numba"
+        folder = base / key
+        folder.mkdir(parents=True, exist_ok=True)
+        os.utime(folder)                                # in use: kept by the pruning below
+        others = [other for other in base.iterdir() if other != folder]
+    except (OSError, RuntimeError):                     # no home, or not writable
+        return None
+    for other in others:
+        try:
+            if time.time() - other.stat().st_mtime > KEEP_UNUSED_S:
+                shutil.rmtree(other, ignore_errors=True)
+        except OSError:
+            pass
+    os.environ["NUMBA_CACHE_DIR"] = str(folder)        # the warm-up's child inherits it
+    return str(folder)
+
+
+def core_key(core: Path) -> str:
+    """A hash of every source file under `core`, the Numba install and the Python version."""
+    import hashlib
+    from importlib.util import find_spec
+
+    numba = find_spec("numba")                          # found without importing it (that takes 0.4 s)
+    # Numba's own file stands for its version: an upgrade rewrites it
+    stamp = f"{numba.origin} {os.stat(numba.origin).st_mtime_ns}" if numba and numba.origin else ""
+    digest = hashlib.sha256(f"{stamp} {sys.version}".encode())
+    for path in sorted(core.rglob("*.py")):
+        digest.update(str(path.relative_to(core)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def warm_up() -> None:
