@@ -27,12 +27,7 @@ NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
 
 # Shipped scenarios whose lessons are still being rewritten: translated once their English is final
 # (docs/korean.md). Strict xfail: a file translated here fails the test until it leaves this list.
-PENDING = {
-    "saddle-escape",
-    "noise-escapes-local-minimum", "rastrigin-local-minima", "train-init", "train-batch-size-sharpness",
-    "train-regularizers", "train-dropout", "train-batchnorm", "train-layernorm", "train-noise-robustness",
-    "train-label-smoothing-mixup", "train-weight-decay", "train-augmentation", "train-early-stopping",
-}
+PENDING: set[str] = set()
 
 
 @pytest.fixture(autouse=True)
