@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+from .i18n import tr
+
 MEMORY_LIMIT = 1 << 30          # bytes a scenario may need (estimated before it runs)
 VALUE_BYTES = 150               # one number of a result: NumPy, Python list, JSON text (measured: 122 at 1M steps)
 FLOAT = 8
@@ -35,7 +37,8 @@ def check_memory(top, kind: str, settings) -> None:
     """ScenarioError (one line, naming the key that drives it) when the estimate passes MEMORY_LIMIT."""
     need, key, what = estimate(kind, settings)
     if need > MEMORY_LIMIT:
-        raise top.fail_at(key, f"needs about {gib(need)} of memory ({what}); at most {gib(MEMORY_LIMIT)}")
+        raise top.fail_at(key, tr("needs about {need} of memory ({what}); at most {most}", need=gib(need), what=what,
+                                  most=gib(MEMORY_LIMIT)))
 
 
 def estimate(kind: str, settings) -> tuple[int, str, str]:

@@ -40,7 +40,7 @@ import numpy as np
 
 from ..core.conv import MODES, NAMED_KERNELS, Conv, Term, partial_sums, same_padding
 from ..core.images import PICTURES, gray, picture
-from ..i18n import tr
+from ..i18n import N_, tr
 from ..output import fmt, table
 from ..scenario.fields import ScenarioError, Section, describe, is_number
 
@@ -161,11 +161,11 @@ def parse(top: Section, seed: int) -> ConvSettings:
     sec = top.section("conv", required=True)
     sources = [k for k in ("input", "input_shape", "image") if sec.has(k)]
     if len(sources) != 1:
-        raise sec.fail_at("input", "expected exactly one of input, input_shape or image, got "
-                          + (", ".join(sources) if sources else "none"))
+        raise sec.fail_at("input", tr("expected exactly one of input, input_shape or image, got {given}",
+                                      given=", ".join(sources) if sources else tr("none")))
     image = None
     if sources[0] == "input":
-        x = read_array(sec, "input", (1, 2, 3), "a 1-D list, an H x W or a C x H x W array of numbers")
+        x = read_array(sec, "input", (1, 2, 3), N_("a 1-D list, an H x W or a C x H x W array of numbers"))
     elif sources[0] == "input_shape":
         x = seeded_integers(seed, INPUT_STREAM, read_shape(sec, "input_shape", (1, 2, 3), "[L], [H, W] or [C, H, W]"
                                                            " (positive integers)"), INPUT_RANGE)
@@ -175,9 +175,9 @@ def parse(top: Section, seed: int) -> ConvSettings:
 
     kernel_name = None
     if not sec.has("kernel") and not sec.has("kernel_shape"):
-        raise sec.fail("kernel", "a kernel (array or name) or kernel_shape")
+        raise sec.fail("kernel", N_("a kernel (array or name) or kernel_shape"))
     if sec.has("kernel") and sec.has("kernel_shape"):
-        raise sec.fail_at("kernel_shape", "give kernel or kernel_shape, not both")
+        raise sec.fail_at("kernel_shape", tr("give kernel or kernel_shape, not both"))
     if sec.has("kernel") and isinstance(sec.data["kernel"], str):
         kernel_name = sec.choice("kernel", list(NAMED_KERNELS), what="a named kernel, one of")
         k = NAMED_KERNELS[kernel_name].copy()
@@ -192,11 +192,11 @@ def parse(top: Section, seed: int) -> ConvSettings:
     key = "kernel" if sec.has("kernel") else "kernel_shape"
     input_key = sources[0]
     if one_d and x.ndim == 3:
-        raise sec.fail_at(key, f"a 1-D kernel ({shape_text(k.shape)}) needs an L or C x L input, "
-                          f"got a {shape_text(x.shape)} input")
+        raise sec.fail_at(key, tr("a 1-D kernel ({kernel}) needs an L or C x L input, got a {input} input",
+                                  kernel=shape_text(k.shape), input=shape_text(x.shape)))
     if not one_d and x.ndim == 1:
-        raise sec.fail_at(key, f"a 2-D kernel ({shape_text(k.shape)}) needs an H x W or C x H x W input, "
-                          f"got a 1-D input of length {x.shape[0]}")
+        raise sec.fail_at(key, tr("a 2-D kernel ({kernel}) needs an H x W or C x H x W input, got a 1-D input of "
+                                  "length {length}", kernel=shape_text(k.shape), length=x.shape[0]))
     input_channels = x.ndim == (2 if one_d else 3)
     x3 = x if input_channels else x[None]
     x3 = x3[:, None, :] if one_d else x3
@@ -204,8 +204,9 @@ def parse(top: Section, seed: int) -> ConvSettings:
     kernel_channels = k.ndim >= 3 or input_channels
     if k.ndim >= 3:
         if k.shape[1] != c_n:
-            raise sec.fail_at(key, f"the kernel {shape_text(k.shape)} has C = {k.shape[1]} input channels but "
-                              f"the {input_key} has {c_n}")
+            raise sec.fail_at(key, tr("the kernel {kernel} has C = {channels} input channels but the {key} has "
+                                      "{count}", kernel=shape_text(k.shape), channels=k.shape[1], key=input_key,
+                                      count=c_n))
         k4 = k[:, :, None, :] if one_d else k
     else:
         k2 = k[None, :] if one_d else k
@@ -222,8 +223,8 @@ def parse(top: Section, seed: int) -> ConvSettings:
             padding = (0, 0, 0, 0)
         else:
             if stride != (1, 1):
-                raise sec.fail_at("padding", f'"same" needs stride 1 (as in torch), got stride '
-                                  f"{stride[1] if one_d else list(stride)}")
+                raise sec.fail_at("padding", tr('"same" needs stride 1 (as in torch), got stride {stride}',
+                                                stride=stride[1] if one_d else list(stride)))
             padding = same_padding(kh, dilation[0]) + same_padding(kw, dilation[1])
     else:
         ph, pw = read_pair(sec, "padding", one_d, 0, 0)
@@ -242,10 +243,11 @@ def parse(top: Section, seed: int) -> ConvSettings:
     work = o_n * oh * ow * c_n * kh * kw
     if o_n * oh * ow > MAX_ELEMENTS:     # a large output comes from the padding when there is any
         raise sec.fail_at("padding" if any(padding) else input_key,
-                          f"the output would have {o_n} x {oh} x {ow} = {o_n * oh * ow:,} entries; "
-                          f"at most {MAX_ELEMENTS:,}")
+                          tr("the output would have {shape} = {count} entries; at most {most}",
+                             shape=f"{o_n} x {oh} x {ow}", count=f"{o_n * oh * ow:,}", most=f"{MAX_ELEMENTS:,}"))
     if work > MAX_PRODUCTS:
-        raise sec.fail_at(key, f"the output would need {work:,} products; at most {MAX_PRODUCTS:,}")
+        raise sec.fail_at(key, tr("the output would need {count} products; at most {most}", count=f"{work:,}",
+                                  most=f"{MAX_PRODUCTS:,}"))
     layout = Layout(one_d, input_channels, kernel_channels)
 
     grad_output: str | np.ndarray = "ones"
@@ -306,8 +308,9 @@ def build_trace(conv: Conv, lay: Layout, grad: np.ndarray, source: str) -> tuple
     kh, kw = conv.kernel.shape[2:]
     size = o_n * oh * ow * c_n * kh * kw
     if size * 3 > MAX_TRACE_TERMS:
-        raise ScenarioError(f"{source}: conv: --trace would hold about {size * 3} terms; at most {MAX_TRACE_TERMS}"
-                            " (the trace is for small inputs)")
+        raise ScenarioError(f"{source}: conv: " + tr("--trace would hold about {count} terms; at most {most} "
+                                                     "(the trace is for small inputs)", count=size * 3,
+                                                     most=MAX_TRACE_TERMS))
 
     def entry(key: str, index: list[int], terms: list[Term], shown: list[dict], bias: float | None = None) -> dict:
         return {key: index, "terms": shown, "partial_sums": partial_sums(terms, bias)}

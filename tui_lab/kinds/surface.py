@@ -47,7 +47,7 @@ def parse(top: Section, seed: int) -> SurfaceSettings:
         n = data.integer("n", LINREG_DATA_DEFAULTS["n"], low=2, high=MAX_POINTS)
         noise = data.number("noise", LINREG_DATA_DEFAULTS["noise"], low=0, high=MAX_NOISE)
     elif data.data:
-        raise top.fail_at("data", f"only the data-driven surface linreg takes a [data] table, not {name}")
+        raise top.fail_at("data", tr("only the data-driven surface linreg takes a [data] table, not {name}", name=name))
     else:
         n, noise = 0, 0.0
     data.done()
@@ -59,7 +59,8 @@ def parse(top: Section, seed: int) -> SurfaceSettings:
     grad_noise = run.number("grad_noise", 0.0, low=0, high=MAX_NOISE)
     batch_size = run.integer("batch_size", 0, low=0, high=MAX_POINTS)
     if batch_size and not spec.data_driven:
-        raise run.fail_at("batch_size", f"only the data-driven surface linreg has batches; {name} is a formula")
+        raise run.fail_at("batch_size", tr("only the data-driven surface linreg has batches; {name} is a formula",
+                                           name=name))
     if spec.data_driven and batch_size > n:
         raise run.fail("batch_size", f"at most data.n = {n} (0 = full batch)", batch_size)
     run.done()

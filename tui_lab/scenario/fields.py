@@ -97,8 +97,9 @@ EXPECTED_SHAPES = (
 def expected_text(text: str) -> str:
     """An English `expected` phrase in the reader's language (unchanged in English, or when its
     shape is not known: English then, rather than a wrong sentence)."""
-    if language() == "en" or text in EXPECTED_TEXTS:
-        return tr(text)
+    translated = tr(text)           # a whole phrase: EXPECTED_TEXTS, or marked N_("...") where it is written
+    if language() == "en" or translated != text:
+        return translated
     for pattern, template, names in EXPECTED_SHAPES:
         if match := pattern.fullmatch(text):
             parts = {name: tr(part) if part in EXPECTED_TEXTS else part for name, part in zip(names, match.groups())}
