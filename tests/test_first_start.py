@@ -69,6 +69,24 @@ def test_interpreted_convolution_matches_compiled_forward_and_backward(name):
         np.testing.assert_array_equal(a, b)
 
 
+def test_interpreted_ridge_fits_match_compiled_ones():
+    from tui_lab.core.ensembles import poly_features, ridge_fit_many, ridge_predict_many
+
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(-1, 1, (30, 1)), rng.normal(size=30)
+    idx = np.stack([rng.permutation(30)[:20] for _ in range(4)])
+    expected = ridge_fit_many(x, y, idx, 5, 1e-3)
+    kernels._warming.set()
+    try:
+        assert kernels.kernel(poly_features) is not poly_features
+        got = ridge_fit_many(x, y, idx, 5, 1e-3)
+        predicted = ridge_predict_many(got, x, 5)
+    finally:
+        kernels._warming.clear()
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(predicted, ridge_predict_many(expected, x, 5))
+
+
 @pytest.fixture
 def nothing_compiles(monkeypatch, interpreted):
     """No kernel may compile (or load from the cache) now: what a first start's UI thread and workers
