@@ -340,6 +340,7 @@ class ProgressBar:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        unit = tr(unit)                   # "steps", "epochs": the summaries' column names
         if self.progress is None:
             self.progress = Progress(TextColumn(tr("running")), BarColumn(), MofNCompleteColumn(),
                                      TextColumn("{task.fields[unit]}"), TimeElapsedColumn(),
