@@ -94,37 +94,40 @@ class ValidateSettings:
 def parse(top: Section, seed: int) -> ValidateSettings:
     data = parse_data(top, seed)
     if data.name in IMAGE_SHAPES:
-        raise top.fail_at("data.name", f"{data.name} is an image set, trained by kind = \"train\"; the validation "
-                                       "methods work on the regression and 2-D classification sets")
+        raise top.fail_at("data.name", tr("{name} is an image set, trained by kind = \"train\"; the validation methods "
+                                          "work on the regression and 2-D classification sets", name=data.name))
     model = parse_model(top, data) if uses_model(top) else None
     sec = top.section("validate", required=True)
     method = sec.choice("method", core.METHODS, what="a validation method, one of")
     for key in sec.extras():
         if key in KEY_METHODS and method not in KEY_METHODS[key]:
             sec.raw(key)
-            raise sec.fail_at(key, f"not used by method {method} (only by {', '.join(KEY_METHODS[key])})")
+            raise sec.fail_at(key, tr("not used by method {method} (only by {methods})", method=method,
+                                      methods=", ".join(KEY_METHODS[key])))
     st = ValidateSettings(data, model, method)
     n_train, n_val, n_test = data.sizes
     pool = n_train + n_val
     if method == "loo" and pool > MAX_LOO_POINTS:
-        raise top.fail_at("validate.method", f"loo fits one model per point; at most {MAX_LOO_POINTS} train + "
-                                             f"validation points, got {pool} (use kfold)")
+        raise top.fail_at("validate.method", tr("loo fits one model per point; at most {most} train + validation "
+                                                "points, got {count} (use kfold)", most=MAX_LOO_POINTS, count=pool))
     if method in ("kfold", "timeseries", "nested", "search"):
         most = pool - 1 if method == "timeseries" else pool
         st.k = sec.integer("k", min(5, most), low=1 if method == "timeseries" else 2, high=most)
     if method == "nested":
         smallest = pool - math.ceil(pool / st.k)          # the fewest rows an outer fold trains on
         if smallest < 2:
-            raise sec.fail_at("k", f"nested cross-validation needs at least 2 rows in each outer fold's training "
-                                   f"part; {pool} train + validation points in {st.k} folds leave {smallest}")
+            raise sec.fail_at("k", tr("nested cross-validation needs at least 2 rows in each outer fold's training "
+                                      "part; {count} train + validation points in {k} folds leave {smallest}",
+                                      count=pool, k=st.k, smallest=smallest))
         st.inner_k = sec.integer("inner_k", min(4, smallest), low=2, high=smallest)
     if method == "leave_p_out":
         st.p = sec.integer("p", 2, low=1, high=pool - 1)
         splits = math.comb(pool, st.p)
         if splits > MAX_SPLITS:
             count = f"{splits:,}" if splits < 10 ** 12 else f"{float(splits):.2e}"
-            raise sec.fail_at("p", f"leave-{st.p}-out of {pool} train + validation points is {count} splits; at "
-                                   f"most {MAX_SPLITS:,} (lower p or data.n, or use kfold)")
+            raise sec.fail_at("p", tr("leave-{p}-out of {points} train + validation points is {count} splits; at "
+                                      "most {most} (lower p or data.n, or use kfold)", p=st.p, points=pool,
+                                      count=count, most=f"{MAX_SPLITS:,}"))
     if method in KEY_METHODS["degrees"]:
         st.degrees = complexity_sweep(sec, "degrees", model.name in CLOSED_FORM, method, DEFAULT_DEGREES,
                                       MAX_DEGREE, "polynomial degrees", "model linear or poly")
@@ -132,8 +135,8 @@ def parse(top: Section, seed: int) -> ValidateSettings:
                                      "hidden-layer widths", "model mlp")
     if sec.has("l2") and model.name not in CLOSED_FORM:
         sec.raw("l2")
-        raise sec.fail_at("l2", f"the closed-form ridge penalty is for linear and poly; {model.name} trains "
-                                "with [regularize] l2")
+        raise sec.fail_at("l2", tr("the closed-form ridge penalty is for linear and poly; {name} trains with "
+                                   "[regularize] l2", name=model.name))
     l2 = sec.raw("l2", 0.0, "a non-negative number")
     if method in CHOOSING and isinstance(l2, list):
         st.l2 = sec.numbers("l2", expected=f"a number in [0, {MAX_PENALTY:g}] or a list of them (candidates)",
@@ -160,7 +163,7 @@ def parse(top: Section, seed: int) -> ValidateSettings:
             st.depth = sec.integer("depth", 3, low=1, high=MAX_TREE_DEPTH)
         elif sec.has("depth"):
             sec.raw("depth")
-            raise sec.fail_at("depth", f'only learner = "tree" has a depth, not "{st.learner}"')
+            raise sec.fail_at("depth", tr('only learner = "tree" has a depth, not "{learner}"', learner=st.learner))
     if method == "boosting":
         st.learning_rate = sec.number("learning_rate", 0.1, low=0, high=1, low_open=True)
     if method == "adaboost":
@@ -184,20 +187,21 @@ def uses_model(top: Section) -> bool:
         return True
     if top.has("model"):
         top.raw("model")
-        raise top.fail_at("model", "adaboost's weak learners are decision stumps: leave [model] out")
+        raise top.fail_at("model", tr("adaboost's weak learners are decision stumps: leave [model] out"))
     return False
 
 
 def parse_space(sec: Section, model: ModelSettings) -> dict[str, list[float]]:
     """[validate.space]: the hyperparameters a search tunes, each a [low, high] range."""
     if model.name not in CLOSED_FORM:
-        raise sec.fail_at("method", f"search tunes the degree and l2 of the linear and poly models, not {model.name}")
+        raise sec.fail_at("method", tr("search tunes the degree and l2 of the linear and poly models, not {name}",
+                                       name=model.name))
     space = sec.section("space", required=True)
     ranges = {}
     if space.has("degree"):
         if model.name != "poly":
             space.raw("degree")
-            raise space.fail_at("degree", "a search over degrees needs model poly")
+            raise space.fail_at("degree", tr("a search over degrees needs model poly"))
         ranges["degree"] = space.numbers("degree", length=2, expected=f"[low, high], {SEARCHABLE['degree']}",
                                          check=lambda v: float(v).is_integer() and 1 <= v <= MAX_DEGREE)
     if space.has("l2"):
@@ -220,8 +224,8 @@ def check_fits(sec: Section, st: ValidateSettings) -> None:
             "leave_p_out": math.comb(pool, st.p) * candidates + core.KFOLD_SHUFFLES * (pool // st.p),
             "search": 2 * st.budget * (st.k + 1)}.get(st.method, 0)
     if fits > MAX_FITS:
-        raise sec.fail_at("method", f"{st.method} here would fit {fits:,} models; at most {MAX_FITS:,} "
-                                    "(fewer candidates, folds or trials)")
+        raise sec.fail_at("method", tr("{method} here would fit {count} models; at most {most} (fewer candidates, "
+                                       "folds or trials)", method=st.method, count=f"{fits:,}", most=f"{MAX_FITS:,}"))
 
 
 def complexity_sweep(sec: Section, key: str, applies: bool, method: str, default: list[int], most: int,
@@ -230,7 +234,7 @@ def complexity_sweep(sec: Section, key: str, applies: bool, method: str, default
     if not applies:
         if sec.has(key):
             sec.raw(key)
-            raise sec.fail_at(key, f"a sweep over {what} needs {needs}")
+            raise sec.fail_at(key, tr("a sweep over {what} needs {needs}", what=what, needs=needs))
         return []
     values = sec.numbers(key, default if method in ("capacity", "bias_variance") else [],
                          check=lambda v: float(v).is_integer() and 1 <= v <= most,
@@ -245,31 +249,32 @@ def parse_training(top: Section, data: DataSettings, model: ModelSettings) -> tu
     of the experiment trains with it."""
     variants = parse_train(top, data, model)
     if len(variants) > 1:
-        raise top.fail_at("regularize", "validate trains one configuration: give single values, not lists")
+        raise top.fail_at("regularize", tr("validate trains one configuration: give single values, not lists"))
     if variants[0].config.early_stopping:
-        raise top.fail_at("regularize.early_stopping", "validate scores each fit on its own held-out rows; "
-                                                       "early stopping is not available here")
+        raise top.fail_at("regularize.early_stopping", tr("validate scores each fit on its own held-out rows; "
+                                                          "early stopping is not available here"))
     optimizers = parse_optimizers(top)
     if len(optimizers) > 1:
-        raise top.fail_at("optimizers", f"validate trains with one optimizer, got {len(optimizers)}")
+        raise top.fail_at("optimizers", tr("validate trains with one optimizer, got {count}", count=len(optimizers)))
     return variants[0].config, optimizers[0]
 
 
 def check_supported(top: Section, st: ValidateSettings, n_test: int) -> None:
     """Shapes of the experiment that cannot run, as bad input."""
     if st.method == "adaboost" and st.data.is_regression:
-        raise top.fail_at("validate.method", f"adaboost classifies: it needs a classification data set "
-                                             f"(moons, circles, spirals, xor, blobs), not {st.data.name}")
+        raise top.fail_at("validate.method", tr("adaboost classifies: it needs a classification data set "
+                                                "(moons, circles, spirals, xor, blobs), not {name}", name=st.data.name))
     if not st.data.is_regression:
         if st.method in ("bias_variance", "boosting"):
-            raise top.fail_at("validate.method", f"{st.method} works on squared error: it needs a regression "
-                                                 f"data set (linear, sine, poly), not {st.data.name}")
+            raise top.fail_at("validate.method", tr("{method} works on squared error: it needs a regression data set "
+                                                    "(linear, sine, poly), not {name}", method=st.method,
+                                                    name=st.data.name))
         if st.learner != "model":
-            raise top.fail_at("validate.learner", f"trees and stumps here are regression trees: on "
-                                                  f"{st.data.name} use learner = \"model\"")
+            raise top.fail_at("validate.learner", tr("trees and stumps here are regression trees: on {name} "
+                                                     "use learner = \"model\"", name=st.data.name))
     if st.method in ("capacity", "bias_variance") and st.model.name == "logistic":
-        raise top.fail_at("validate.method", f"{st.method} sweeps a complexity: use model poly (degrees) or "
-                                             "mlp (widths), not logistic")
+        raise top.fail_at("validate.method", tr("{method} sweeps a complexity: use model poly (degrees) or "
+                                                "mlp (widths), not logistic", method=st.method))
     if n_test < 1:
         raise top.fail("data.split", "a test fraction leaving at least 1 test point", list(st.data.split))
     if st.method == "capacity" and st.data.sizes[1] < 1:
