@@ -26,6 +26,7 @@ from ..core.models import ACTIVATIONS, INITS, MODELS, Model
 from ..core.train import AUGMENTS, TrainConfig, augment_code
 from ..core.image_data import IMAGE_MAX_N, IMAGE_NOISE, IMAGE_SHAPES, IMAGE_SIZES
 from ..limits import MAX_EPOCHS, MAX_LIST, MAX_MIXUP, MAX_NOISE, MAX_PENALTY, MAX_POINTS
+from ..i18n import tr
 from .fields import Section
 
 MAX_DEGREE = 30
@@ -138,7 +139,8 @@ def parse_data(top: Section, seed: int) -> DataSettings:
         classes = sec.integer("classes", None, low=2, high=MAX_CLASSES)
     elif sec.has("classes"):
         sec.raw("classes")
-        raise sec.fail_at("classes", f"only {' and '.join(MULTICLASS)} have a choice of classes, not {name}")
+        raise sec.fail_at("classes", tr("only {names} have a choice of classes, not {name}",
+                                              names=" and ".join(MULTICLASS), name=name))
     sec.done()
     settings = DataSettings(name, n, noise, (split[0], split[1], split[2]), classes, seed)
     n_train, _, _ = settings.sizes
@@ -170,19 +172,20 @@ def parse_model(top: Section, data: DataSettings) -> ModelSettings:
     sec.done()
     if name == "cnn":
         if image_shape is None:
-            raise sec.fail_at("name", f"cnn convolves images but data set {data.name} is not an image set "
-                                      f"(use {', '.join(IMAGE_SHAPES)})")
+            raise sec.fail_at("name", tr("cnn convolves images but data set {name} is not an image set (use {sets})",
+                                         name=data.name, sets=", ".join(IMAGE_SHAPES)))
         problem = CnnModel(image_shape, data.n_classes, hidden=tuple(hidden), **cnn).problem()
         if problem:
             raise sec.fail_at("conv", problem)
     if len(degrees) > 1 and name != "poly":
-        raise sec.fail_at("degree", f"a list of degrees compares poly models; model {name} has no degree")
+        raise sec.fail_at("degree", tr("a list of degrees compares poly models; model {name} has no degree",
+                                       name=name))
     if name in ("linear", "poly") and not data.is_regression:
-        raise sec.fail_at("name", f"{name} is a regression model but data set {data.name} is classification "
-                                  "(use logistic or mlp)")
+        raise sec.fail_at("name", tr("{name} is a regression model but data set {data} is classification "
+                                     "(use logistic or mlp)", name=name, data=data.name))
     if name == "logistic" and data.is_regression:
-        raise sec.fail_at("name", f"logistic is a classifier but data set {data.name} is regression "
-                                  "(use linear, poly or mlp)")
+        raise sec.fail_at("name", tr("logistic is a classifier but data set {data} is regression "
+                                     "(use linear, poly or mlp)", data=data.name))
     listed = {key: values for key, values in (("degree", degrees), ("init", inits)) if len(values) > 1}
     features = int(np.prod(image_shape)) if image_shape else (1 if data.is_regression else 2)
     return ModelSettings(name, features, data.n_classes, tuple(hidden), activation, degrees[0],
@@ -241,7 +244,8 @@ def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> list[
         if model.image_shape is not None:    # image sets: image transforms, applied by the cnn
             name = s.choice(k, list(IMAGE_AUGMENTS), "none")
             if name != "none" and not cnn:
-                raise s.fail_at(k, f"image transforms apply to model cnn; model {model.name} sees flat features")
+                raise s.fail_at(k, tr("image transforms apply to model cnn; model {name} sees flat features",
+                                      name=model.name))
             return name
         name = s.choice(k, list(AUGMENTS), "none")
         try:
@@ -270,8 +274,8 @@ def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> list[
         if not applies and any(values[key]):
             raise reg.fail_at(key, f"{why}; model {model.name} on {data.name} has none")
     if any(values["early_stopping"]) and data.sizes[1] == 0:
-        raise reg.fail_at("early_stopping", "early stopping watches the validation loss: give data.split a "
-                                            "validation fraction")
+        raise reg.fail_at("early_stopping", tr("early stopping watches the validation loss: give data.split a "
+                                               "validation fraction"))
     reg.done()
     values.update({"degree": [model.degree], "init": [model.init], **model.listed})
 
@@ -284,16 +288,17 @@ def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> list[
     for key in listed:
         if len(values[key]) != runs:
             raise top.fail_at(f"{table_of(key)}.{key}",
-                              f"lists {len(values[key])} values but {table_of(longest)}.{longest} lists {runs}; "
-                              "listed keys give run i its i-th value, so their lengths must agree")
+                              tr("lists {count} values but {other} lists {runs}; listed keys give run i its i-th "
+                                 "value, so their lengths must agree", count=len(values[key]),
+                                 other=f"{table_of(longest)}.{longest}", runs=runs))
     variants = []
     for i in range(runs):
         chosen = {key: v[i] if len(v) > 1 else v[0] for key, v in values.items()}
         if chosen["batchnorm"] and chosen["batch_size"] == 1:
-            raise reg.fail_at("batchnorm", "batch norm needs batches of 2 or more samples (batch_size = 1 is SGD)")
+            raise reg.fail_at("batchnorm", tr("batch norm needs batches of 2 or more samples (batch_size = 1 is SGD)"))
         if chosen["batchnorm"] and chosen["layernorm"]:
-            raise reg.fail_at("layernorm", "a run normalizes its hidden layers one way: batchnorm or layernorm, "
-                                           "not both")
+            raise reg.fail_at("layernorm", tr("a run normalizes its hidden layers one way: batchnorm or layernorm, "
+                                              "not both"))
         # With several listed keys, a label names only what this run turns on (or "baseline").
         shown = [f"{key}={batch_label(chosen[key]) if key == 'batch_size' else _plain(chosen[key])}"
                  for key in listed if len(listed) == 1 or chosen[key] not in (0, False, "none")] or ["baseline"] * bool(listed)
