@@ -247,3 +247,25 @@ def test_scenario_offers_the_readers_language():
     plain = load_scenario({"title": "t", "kind": "surface", "surface": {"name": "quadratic"},
                            "optimizers": [{"name": "adam"}], "lesson": [{"text": "only English"}]})
     assert plain.shown_title == "t" and plain.lessons[0].shown_text == "only English"
+
+
+def test_serve_hands_the_language_to_each_lab(monkeypatch, capsys):
+    import textual_serve.server
+
+    from tui_lab.app.serve import serve
+
+    started = {}
+
+    class Server:                      # records the command each browser tab's lab would run
+        def __init__(self, command, **options):
+            started["command"] = command
+
+        def serve(self):
+            started["served"] = True
+
+    monkeypatch.setattr(textual_serve.server, "Server", Server)
+    i18n.set_language("ko")
+    assert serve("conv-1d", "127.0.0.1", 8123) == 0
+    assert started["served"] and "--lang ko" in started["command"] and "conv-1d" in started["command"]
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8123" in out and re.search("[가-힣]", out)

@@ -17,6 +17,8 @@ def run_app(scenario: str | None) -> int:
     app.run()
     if app.return_code == 130:       # Ctrl-C: end now, without waiting for compile or run threads to finish
         sys.stdout.flush()
-        print("interrupted", file=sys.stderr, flush=True)
+        from ..i18n import tr
+
+        print(tr("interrupted"), file=sys.stderr, flush=True)
         os._exit(130)
     return app.return_code or 0

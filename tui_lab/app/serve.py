@@ -10,14 +10,17 @@ import sys
 def serve(scenario: str | None, host: str = "127.0.0.1", port: int = 8000) -> int:
     from textual_serve.server import Server
 
+    from ..i18n import language, tr
+
     class LabServer(Server):
         def request_exit(self) -> None:
             """Ctrl-C: stop at once (aiohttp's graceful shutdown takes seconds); exit 130 as every command does.
             The labs it started read from its pipes, so they end with it."""
-            print("interrupted", file=sys.stderr, flush=True)
+            print(tr("interrupted"), file=sys.stderr, flush=True)
             os._exit(130)
 
-    command = [sys.executable, "-m", "tui_lab"] + ([scenario] if scenario else [])
-    print(f"serving tui-lab on http://{host}:{port}  (ctrl+c stops)", flush=True)
+    # each browser tab's lab reads in the language chosen here (--lang or the locale)
+    command = [sys.executable, "-m", "tui_lab", "--lang", language()] + ([scenario] if scenario else [])
+    print(tr("serving tui-lab on {address}  (ctrl+c stops)", address=f"http://{host}:{port}"), flush=True)
     LabServer(shlex.join(command), host=host, port=port, title="tui-lab").serve()
     return 0
