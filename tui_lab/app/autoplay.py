@@ -3,6 +3,7 @@ validate): a Textual interval timer, paused unless playing, calls the panel's `_
 
 from __future__ import annotations
 
+from ..i18n import N_
 from .panel import KindPanel
 
 
@@ -28,7 +29,7 @@ class AutoplayPanel(KindPanel):
             return
         if self.playing:
             self._pause()
-            self._say(self._progress("paused"))
+            self._say(self._progress(N_("paused")))
             return
         self._before_play()
         self.playing = True

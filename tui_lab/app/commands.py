@@ -14,13 +14,15 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
+from ..i18n import language, tr
+
 
 @dataclass(frozen=True)
 class Command:
     key: str            # Textual key name(s), comma-separated
     action: str         # the action it runs on its owner (app or panel)
-    title: str          # footer text and palette title
-    help: str           # palette and help-screen description
+    title: str          # footer text and palette title (English, marked N_(): shown through tr())
+    help: str           # palette and help-screen description (English, marked N_())
     footer: bool = True # shown in the footer (the footer has room for the main ones only)
     view: str = ""      # the owner panel's sub-tab where the command acts ("": all of them)
 
@@ -31,9 +33,16 @@ def routed_bindings(owner: str, commands: list[Command]) -> list[Binding]:
     out = []
     for index, c in enumerate(commands):
         for n, key in enumerate(k.strip() for k in c.key.split(",")):
-            out.append(Binding(key, f"command({owner!r}, {index}, {key!r})", c.title,
+            out.append(Binding(key, f"command({owner!r}, {index}, {key!r})", tr(c.title),
                                show=c.footer and n == 0, key_display=key_label(key), priority=True))
     return out
+
+
+def tab_label(name: str) -> str:
+    """A tab's label: its English name, which lessons in both languages cite ("Setup tab (2)",
+    "Setup 탭(2)"), followed in Korean by its Korean word ("Setup 설정")."""
+    shown = tr(name)
+    return shown if language() == "en" or name in shown else f"{name} {shown}"
 
 
 def types_into_input(key: str) -> bool:

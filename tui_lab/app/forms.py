@@ -16,6 +16,7 @@ from textual import on
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static, TabbedContent
 
+from ..i18n import N_, tr
 from .panel import KindPanel
 
 
@@ -69,7 +70,7 @@ class FieldInput(Input):
 
 def field_row(label: str, path: tuple, value, default, hint: str = "") -> Horizontal:
     shown = "" if value is None else show_value(value)
-    default_text = "required" if default is None else f"default {show_value(default)}"
+    default_text = tr("required") if default is None else tr("default {value}", value=show_value(default))
     return Horizontal(Label(label, classes="field-label"),
                       FieldInput(path, shown, default_text, classes="field-input", compact=True),
                       Label(f"{default_text}  {hint}".rstrip(), classes="field-hint"), classes="field-row")
@@ -102,7 +103,7 @@ class FormPanel(KindPanel):
             return
         if self.running:
             self._stop()
-            self._say(self._summary("paused"))
+            self._say(self._summary(N_("paused")))
         elif self._setup().finished():
             self._say(self._finished_text())
         else:
@@ -111,7 +112,7 @@ class FormPanel(KindPanel):
 
     def to_scenario(self) -> dict:
         if self._setup() is None:
-            raise RuntimeError("the scenario is still loading")
+            raise RuntimeError(tr("the scenario is still loading"))
         return copy.deepcopy(self._setup().raw)
 
     def results(self) -> dict | None:
@@ -129,7 +130,7 @@ class FormPanel(KindPanel):
 
     def _ready(self) -> bool:
         if self._setup() is None:
-            self._say("still warming up: one moment…")
+            self._say(tr("still warming up: one moment…"))
             return False
         return True
 
@@ -160,7 +161,7 @@ class FormPanel(KindPanel):
             self._clear_error()
             return
         value = parse_value(field.value) if field.value.strip() else None
-        if await self._apply_field(field.path, value, f"{'.'.join(map(str, field.path))} set"):
+        if await self._apply_field(field.path, value, tr("{key} set", key=".".join(map(str, field.path)))):
             field.applied = field.value
             field.remove_class("-invalid")
         else:
@@ -176,11 +177,11 @@ class FormPanel(KindPanel):
 
     def action_faster(self) -> None:
         self.speed = min(self.speed + 1, len(self.SPEEDS) - 1)
-        self._say(self._summary("running" if self.running else "paused"))
+        self._say(self._summary(N_("running") if self.running else N_("paused")))
 
     def action_slower(self) -> None:
         self.speed = max(self.speed - 1, 0)
-        self._say(self._summary("running" if self.running else "paused"))
+        self._say(self._summary(N_("running") if self.running else N_("paused")))
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(self.TABS_ID, TabbedContent).active = tab

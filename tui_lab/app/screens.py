@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..i18n import in_language
+from ..i18n import in_language, tr
 from .commands import Command, key_label
 from .inspector.text import all_rules_text
 
@@ -60,14 +60,14 @@ class HelpScreen(Dialog):
             text.append(f"{title}\n", style="bold underline")
             for c in commands:
                 text.append(f"  {key_label(c.key):>14}  ", style="bold")
-                text.append(f"{c.title}: {c.help}\n")
+                text.append(f"{tr(c.title)}: {tr(c.help)}\n")
             text.append("\n")
         text.append_text(all_rules_text())       # the optimizers' update rules, as the inspector writes them
         text.append("\n\n")
-        text.append("Tab / shift+tab move between controls; Enter applies a typed value; "
-                    "Escape closes a dialog. ctrl+p opens the command palette with every command.", style="dim")
+        text.append(tr("Tab / shift+tab move between controls; Enter applies a typed value; "
+                       "Escape closes a dialog. ctrl+p opens the command palette with every command."), style="dim")
         with Vertical(id="help-box", classes="dialog"):
-            yield Label("tui-lab keys   (Esc closes)", classes="dialog-title")
+            yield Label(tr("tui-lab keys   (Esc closes)"), classes="dialog-title")
             with VerticalScroll():
                 yield Static(text, id="help-text")
 
@@ -78,7 +78,7 @@ def scenario_heading(path: Path) -> tuple[str, str]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         return str(data.get("kind", "?")), in_language(str(data.get("title", path.stem)), str(data.get("title_ko", "")))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return "?", "(unreadable)"
+        return "?", tr("(unreadable)")
 
 
 class BrowserScreen(Dialog):
@@ -95,7 +95,7 @@ class BrowserScreen(Dialog):
         sections = course_sections()
         rest = [n for n in shipped_names() if n not in {m for _, names in sections for m in names}]
         if rest:
-            sections.append(("More scenarios", rest))
+            sections.append((tr("More scenarios"), rest))
         for heading, names in sections:
             names = [n for n in names if n in present and n not in placed]
             if not names:
@@ -106,8 +106,8 @@ class BrowserScreen(Dialog):
                 kind, title = scenario_heading(shipped_path(name))
                 options.append(Option(Text.assemble(f"  {name}", (f"  [{kind}] ", "dim"), title), id=name))
         with Vertical(id="browser-box", classes="dialog"):
-            yield Label("Open a scenario   (Enter opens, Esc closes)", classes="dialog-title")
-            yield Input(placeholder="or type a path to a .toml file and press Enter", id="browser-path")
+            yield Label(tr("Open a scenario   (Enter opens, Esc closes)"), classes="dialog-title")
+            yield Input(placeholder=tr("or type a path to a .toml file and press Enter"), id="browser-path")
             yield OptionList(*options, id="browser-list")
 
     def on_mount(self) -> None:
@@ -136,7 +136,7 @@ class PromptScreen(Dialog):
         with Vertical(classes="dialog prompt-box"):
             yield Label(self.question, classes="dialog-title")
             yield Input(self.default, id="prompt-input")
-            yield Label("Enter confirms, Esc cancels", classes="field-hint")
+            yield Label(tr("Enter confirms, Esc cancels"), classes="field-hint")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -156,4 +156,4 @@ class ConfirmScreen(Dialog):
         with Vertical(classes="dialog prompt-box"):
             yield Label(self.question, classes="dialog-title")
             with Horizontal():
-                yield Label("[b]y[/] yes    [b]n[/] no (default)")
+                yield Label(tr("[b]y[/] yes    [b]n[/] no (default)"))

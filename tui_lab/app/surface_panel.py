@@ -19,7 +19,8 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Label, RadioButton, RadioSet, Select, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
-from .commands import Command
+from ..i18n import N_, tr
+from .commands import Command, tab_label
 from .forms import FormPanel, field_row
 from ..core.optim import OPTIMIZERS
 from .inspector import INSPECT_COMMANDS
@@ -27,6 +28,7 @@ from .inspector.host import StepView, SurfaceInspectorHost
 from .inspector.text import rule_text
 from .plots import BraillePlot, draw_losses, draw_race, legend_text
 
+TABS_TEXTS = ("Race", "Runs", "Setup", "Sweep")     # the sub-tabs' names, shown through tab_label
 SPEEDS = (10, 30, 100, 300, 1_000, 3_000, 10_000, 100_000, 0)    # steps per second; 0 = as fast as it goes
 DEFAULT_SPEED = 2
 CHUNK_SECONDS = 0.05            # at full speed, a worker chunk takes about this long
@@ -45,43 +47,53 @@ def redraw_hz() -> float:
 
 
 SURFACE_COMMANDS = [
-    Command("a", "add_run", "Add run", "add an optimizer run (Runs tab to edit it)"),
-    Command("d", "remove_run", "Remove run", "remove the selected run", footer=False),
-    Command("R", "restart_run", "Restart run", "restart the selected run alone", footer=False),
-    Command("l", "toggle_log", "Log loss", "loss plot: linear / log scale of the gap to the minimum", footer=False),
-    Command("plus", "faster", "Faster", "more steps per second", footer=False),
-    Command("minus", "slower", "Slower", "fewer steps per second", footer=False),
-    Command("w", "sweep", "Sweep", "compute the stability map of the Sweep tab's two hyperparameters", footer=False),
-    Command("greater_than_sign", "scale_lr(2)", "lr ×2", "double the selected run's learning rate (it restarts)"),
-    Command("less_than_sign", "scale_lr(0.5)", "lr ÷2", "halve the selected run's learning rate (it restarts)"),
-    Command("m", "step_momentum(1)", "Momentum +", "raise the selected run's momentum or beta1 (it restarts)",
+    Command("a", "add_run", N_("Add run"), N_("add an optimizer run (Runs tab to edit it)")),
+    Command("d", "remove_run", N_("Remove run"), N_("remove the selected run"), footer=False),
+    Command("R", "restart_run", N_("Restart run"), N_("restart the selected run alone"), footer=False),
+    Command("l", "toggle_log", N_("Log loss"), N_("loss plot: linear / log scale of the gap to the minimum"),
             footer=False),
-    Command("M", "step_momentum(-1)", "Momentum −", "lower the selected run's momentum or beta1 (it restarts)",
+    Command("plus", "faster", N_("Faster"), N_("more steps per second"), footer=False),
+    Command("minus", "slower", N_("Slower"), N_("fewer steps per second"), footer=False),
+    Command("w", "sweep", N_("Sweep"), N_("compute the stability map of the Sweep tab's two hyperparameters"),
             footer=False),
-    Command("v", "select_next", "Next run", "select the next run (the one <, >, m, M, d, R change)", footer=False),
-    Command("1", "show_tab('race')", "Race tab", "contour, paths and loss curves", footer=False),
-    Command("2", "show_tab('runs')", "Runs tab", "optimizers and their hyperparameters", footer=False),
-    Command("3", "show_tab('setup')", "Setup tab", "surface, start point, batch size, regularizer", footer=False),
-    Command("4", "show_tab('sweep')", "Sweep tab", "stability map of two hyperparameters", footer=False),
+    Command("greater_than_sign", "scale_lr(2)", N_("lr ×2"),
+            N_("double the selected run's learning rate (it restarts)")),
+    Command("less_than_sign", "scale_lr(0.5)", N_("lr ÷2"),
+            N_("halve the selected run's learning rate (it restarts)")),
+    Command("m", "step_momentum(1)", N_("Momentum +"), N_("raise the selected run's momentum or beta1 (it restarts)"),
+            footer=False),
+    Command("M", "step_momentum(-1)", N_("Momentum −"),
+            N_("lower the selected run's momentum or beta1 (it restarts)"),
+            footer=False),
+    Command("v", "select_next", N_("Next run"), N_("select the next run (the one <, >, m, M, d, R change)"),
+            footer=False),
+    Command("1", "show_tab('race')", N_("Race tab"), N_("contour, paths and loss curves"), footer=False),
+    Command("2", "show_tab('runs')", N_("Runs tab"), N_("optimizers and their hyperparameters"), footer=False),
+    Command("3", "show_tab('setup')", N_("Setup tab"), N_("surface, start point, batch size, regularizer"),
+            footer=False),
+    Command("4", "show_tab('sweep')", N_("Sweep tab"), N_("stability map of two hyperparameters"), footer=False),
 ]
 RACE_COMMANDS = [
-    Command("left", "move_start(-1, 0)", "Start left", "move the start point left (Race tab; or click the plot)",
+    Command("left", "move_start(-1, 0)", N_("Start left"),
+            N_("move the start point left (Race tab; or click the plot)"),
             footer=False, view="race"),
-    Command("right", "move_start(1, 0)", "Start right", "move the start point right (Race tab)", footer=False,
+    Command("right", "move_start(1, 0)", N_("Start right"), N_("move the start point right (Race tab)"), footer=False,
             view="race"),
-    Command("up", "move_start(0, 1)", "Start up", "move the start point up (Race tab)", footer=False, view="race"),
-    Command("down", "move_start(0, -1)", "Start down", "move the start point down (Race tab)", footer=False,
+    Command("up", "move_start(0, 1)", N_("Start up"), N_("move the start point up (Race tab)"), footer=False,
+            view="race"),
+    Command("down", "move_start(0, -1)", N_("Start down"), N_("move the start point down (Race tab)"), footer=False,
             view="race"),
 ]
 SWEEP_COMMANDS = [
-    Command("left", "move_cell(-1, 0)", "Cell left", "move the sweep map's cursor (Sweep tab)", footer=False,
+    Command("left", "move_cell(-1, 0)", N_("Cell left"), N_("move the sweep map's cursor (Sweep tab)"), footer=False,
             view="sweep"),
-    Command("right", "move_cell(1, 0)", "Cell right", "move the sweep map's cursor (Sweep tab)", footer=False,
+    Command("right", "move_cell(1, 0)", N_("Cell right"), N_("move the sweep map's cursor (Sweep tab)"), footer=False,
             view="sweep"),
-    Command("up", "move_cell(0, 1)", "Cell up", "move the sweep map's cursor (Sweep tab)", footer=False, view="sweep"),
-    Command("down", "move_cell(0, -1)", "Cell down", "move the sweep map's cursor (Sweep tab)", footer=False,
+    Command("up", "move_cell(0, 1)", N_("Cell up"), N_("move the sweep map's cursor (Sweep tab)"), footer=False,
             view="sweep"),
-    Command("u", "use_cell", "Use cell", "add the sweep cell under the cursor as a run (or click a cell)",
+    Command("down", "move_cell(0, -1)", N_("Cell down"), N_("move the sweep map's cursor (Sweep tab)"), footer=False,
+            view="sweep"),
+    Command("u", "use_cell", N_("Use cell"), N_("add the sweep cell under the cursor as a run (or click a cell)"),
             view="sweep"),
 ]
 
@@ -162,31 +174,31 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="surface-tabs", initial="race"):
-            with TabPane("Race", id="race"):
+            with TabPane(tab_label("Race"), id="race"):
                 with Horizontal(id="race-row"):
                     yield RacePlot(self, id="race-plot")
                     with Vertical(id="race-side"):
                         yield LossPlot(self, id="loss-plot")
                         yield Static(id="legend")
                         yield StepView(id="step-view")
-            with TabPane("Runs", id="runs"):
+            with TabPane(tab_label("Runs"), id="runs"):
                 with Horizontal(id="runs-row"):
                     yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
                     yield VerticalScroll(id="run-editor")
-            with TabPane("Setup", id="setup"):
+            with TabPane(tab_label("Setup"), id="setup"):
                 yield VerticalScroll(id="setup-form")
-            with TabPane("Sweep", id="sweep"):
+            with TabPane(tab_label("Sweep"), id="sweep"):
                 with Horizontal(id="sweep-controls"):
-                    yield Select([], prompt="axis a", id="sweep-a", allow_blank=True, compact=True)
-                    yield Select([], prompt="axis b", id="sweep-b", allow_blank=True, compact=True)
-                    yield Button("Compute (w)", id="sweep-go", compact=True)
-                yield Static("Pick two hyperparameters of the selected run and press w.", id="heatmap")
+                    yield Select([], prompt=tr("axis a"), id="sweep-a", allow_blank=True, compact=True)
+                    yield Select([], prompt=tr("axis b"), id="sweep-b", allow_blank=True, compact=True)
+                    yield Button(tr("Compute (w)"), id="sweep-go", compact=True)
+                yield Static(tr("Pick two hyperparameters of the selected run and press w."), id="heatmap")
         yield Static("", id="form-error")
 
     def on_mount(self) -> None:
-        self.query_one("#race-plot").border_title = "loss surface"
+        self.query_one("#race-plot").border_title = tr("loss surface")
         table = self.query_one("#runs-table", DataTable)
-        table.add_columns("", "run", "optimizer", "lr", "step", "loss", "status")
+        table.add_columns("", tr("run"), tr("optimizer"), "lr", tr("step"), tr("loss"), tr("status"))
         self.set_interval(1.0 / redraw_hz(), self._tick)
 
     # --- KindPanel --------------------------------------------------------------------------
@@ -194,7 +206,7 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         self._stop()
         self.race = None
         self.sweep_result = None
-        self._say("warming up the numeric kernels (the first start compiles them)…")
+        self._say(tr("warming up the numeric kernels (the first start compiles them)…"))
         self._prepare(scenario)
 
     def step_once(self) -> None:
@@ -204,7 +216,7 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         if self._ready():
             self._stop()
             self.race.restart()
-            self._changed("reset: every run back at its start")
+            self._changed(tr("reset: every run back at its start"))
 
     def advance(self, steps: int) -> None:
         """`steps` further (never past the race's length), as fast as it goes, then paused."""
@@ -239,7 +251,8 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
             speed = SPEEDS[self.speed]
             if budget is None:
                 if race.finished():
-                    self.post_message(self.Stopped(f"done: every run reached {race.settings.steps} steps"))
+                    self.post_message(self.Stopped(tr("done: every run reached {steps} steps",
+                                                      steps=race.settings.steps)))
                     return
                 if speed:
                     chunk = max(1, round(speed / redraw_hz()))
@@ -253,7 +266,7 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
             self._drawn.clear()
             self.post_message(self.Progress())
             if budget is not None and left <= 0:
-                self.post_message(self.Stopped(self._summary("paused")))
+                self.post_message(self.Stopped(self._summary(N_("paused"))))
                 return
             if budget is None and speed:
                 time.sleep(max(0.0, chunk / speed - elapsed))
@@ -281,7 +294,7 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         self.query_one("#race-plot").refresh()       # the race shows now; the forms take a moment to build
         self.query_one("#loss-plot").refresh()
         await self._rebuild_forms()
-        self._changed(self._summary("ready: space runs, n steps, r resets"))
+        self._changed(self._summary(N_("ready: space runs, n steps, r resets")))
 
     def on_surface_panel_progress(self, message: Progress) -> None:
         self._progressed = True
@@ -297,7 +310,7 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         count_a, count_b = message.result["final_loss"].shape
         self.sweep_cell = (count_a // 2, count_b // 2)
         self._show_heatmap()
-        self._say(f"sweep of {message.result['label']} done: arrows pick a cell, u makes it a run")
+        self._say(tr("sweep of {label} done: arrows pick a cell, u makes it a run", label=message.result["label"]))
 
     def _tick(self) -> None:
         """The redraw timer: plots and tables only when something changed, only the tab in view."""
@@ -313,7 +326,7 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         elif tab == "runs":
             self._update_table()
         if self._progressed and (self.running or self.stepping):     # a paused race says nothing new
-            self._say(self._summary("running" if self.running else "stepping"))
+            self._say(self._summary(N_("running") if self.running else N_("stepping")))
         self._progressed = False
         self._drawn.set()
 
@@ -321,18 +334,20 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         return self.race
 
     def _finished_text(self) -> str:
-        return f"all runs reached {self.race.settings.steps} steps: raise Steps (Setup tab) or press r"
+        return tr("all runs reached {steps} steps: raise Steps (Setup tab) or press r", steps=self.race.settings.steps)
 
     def _summary(self, state: str) -> str:
+        state = tr(state)       # the words passed in are marked N_ where they are written, or translated
         race = self.race
         if race is None:
             return state
         steps = max((lane.run.t for lane in race.lanes), default=0)
         speed = SPEEDS[self.speed]
-        pace = f"{speed} steps/s" if speed else "full speed"
+        pace = tr("{speed} steps/s", speed=speed) if speed else tr("full speed")
         diverged = sum(lane.run.diverged for lane in race.lanes)
-        gone = f", {diverged} diverged" if diverged else ""
-        return f"{state}: step {steps}/{race.settings.steps}{gone} ({pace}; +/- to change)"
+        gone = tr(", {count} diverged", count=diverged) if diverged else ""
+        return tr("{state}: step {step}/{steps}{diverged} ({pace}; +/- to change)",
+                  state=state, step=steps, steps=race.settings.steps, diverged=gone, pace=pace)
 
     # --- legend and tables -----------------------------------------------------------------
     def _update_legend(self) -> None:
@@ -340,7 +355,7 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         legend = self.query_one("#legend", Static)
         legend.update(legend_text(self.race, max(legend.content_size.width, 24), max(1, self.screen.size.height // 4 - 1)))
         steps = max((lane.run.t for lane in self.race.lanes), default=0)
-        legend.border_title = f"runs @ step {steps}"
+        legend.border_title = tr("runs @ step {step}", step=steps)
 
     def _update_table(self) -> None:
         """The runs table, updated in place (rebuilt only when runs come or go); its cursor is the
@@ -353,7 +368,8 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         with self.race.lock:
             rows = [[f"[{lane.style}]●[/]", lane.label, lane.run.optimizer.name,
                      fmt(lane.run.optimizer.hyperparams.get("lr")), lane.run.t, fmt(lane.history.last_loss),
-                     f"diverged at {lane.run.t + 1}" if lane.run.diverged else "ok"] for lane in self.race.lanes]
+                     tr("diverged at {step}", step=lane.run.t + 1) if lane.run.diverged else tr("ok")]
+                    for lane in self.race.lanes]
         if table.row_count != len(rows):
             self._table_syncing = True          # ignore the cursor's travels until it reaches `selected`
             table.clear()
@@ -382,7 +398,8 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         entry = raw_runs[self.selected]
         lane = self.race.lanes[self.selected]
         spec = OPTIMIZERS[entry["name"]]
-        rows = [Label(f"run {self.selected + 1}: [{lane.style}]●[/] {lane.label} — {spec.summary}",
+        rows = [Label(tr("run {number}: ", number=self.selected + 1)
+                      + f"[{lane.style}]●[/] {lane.label} — {spec.summary}",
                       classes="editor-title"),
                 Horizontal(Label("optimizer", classes="field-label"),
                            Select([(n, n) for n in OPTIMIZER_NAMES], value=entry["name"], allow_blank=False,
@@ -390,11 +407,12 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
                 field_row("label", ("optimizers", self.selected, "label"), entry.get("label"), entry["name"])]
         for h in spec.hypers:
             rows.append(field_row(h.name, ("optimizers", self.selected, h.name), entry.get(h.name), h.default, h.help))
-        rows.append(Static(rule_text(lane.run.optimizer, "update rule (I shows a step's numbers)"), classes="field-hint"))
-        rows.append(Label("Enter applies an edit and restarts that run; a: add run, d: remove, R: restart.",
+        rows.append(Static(rule_text(lane.run.optimizer, tr("update rule (I shows a step's numbers)")),
+                           classes="field-hint"))
+        rows.append(Label(tr("Enter applies an edit and restarts that run; a: add run, d: remove, R: restart."),
                           classes="field-hint"))
         await editor.mount_all(rows)
-        editor.border_title = "edit run"
+        editor.border_title = tr("edit run")
 
     async def _rebuild_setup(self) -> None:
         from ..core.surfaces import LINREG_DATA_DEFAULTS, SURFACES
@@ -405,39 +423,40 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         surface = self.race.surface
         spec = surface.spec
         run = raw.get("run", {})
-        rows = [Label("Loss surface", classes="section-title"),
+        rows = [Label(tr("Loss surface"), classes="section-title"),
                 Horizontal(Label("surface", classes="field-label"),
                            Select([(n, n) for n in SURFACE_NAMES], value=spec.name, allow_blank=False,
                                   id="surface-select", compact=True), classes="field-row"),
                 Label(f"f(x, y) = {spec.formula}", classes="field-hint"),
                 field_row("start", ("surface", "start"), raw["surface"].get("start"), list(spec.start),
-                          "x, y (or arrow keys on the plot)")]
+                          tr("x, y (or arrow keys on the plot)"))]
         for name, default in spec.params.items():
             rows.append(field_row(name, ("surface", name), raw["surface"].get(name), default))
         if spec.data_driven:
             data = raw.get("data", {})
             rows += [field_row("data n", ("data", "n"), data.get("n"), LINREG_DATA_DEFAULTS["n"]),
                      field_row("data noise", ("data", "noise"), data.get("noise"), LINREG_DATA_DEFAULTS["noise"])]
-        rows.append(field_row("steps", ("run", "steps"), run.get("steps"), 200, "the race's length"))
+        rows.append(field_row("steps", ("run", "steps"), run.get("steps"), 200, tr("the race's length")))
         rows.append(field_row("seed", ("seed",), raw.get("seed"), 0))
-        rows.append(Label("Batch size", classes="section-title"))
+        rows.append(Label(tr("Batch size"), classes="section-title"))
         batch = run.get("batch_size", 0)
         if spec.data_driven:
             mode = 0 if batch == 0 else 1 if batch == 1 else 2
-            rows.append(RadioSet(RadioButton("full batch", value=mode == 0), RadioButton("SGD (1 example)", value=mode == 1),
-                                 RadioButton("mini-batch", value=mode == 2), id="batch-mode", compact=True))
+            rows.append(RadioSet(RadioButton(tr("full batch"), value=mode == 0),
+                                 RadioButton(tr("SGD (1 example)"), value=mode == 1),
+                                 RadioButton(tr("mini-batch"), value=mode == 2), id="batch-mode", compact=True))
             rows.append(field_row("batch size", ("run", "batch_size"), batch if mode == 2 else None, 0,
-                                  "0 = full batch"))
+                                  tr("0 = full batch")))
         else:
-            rows.append(RadioSet(RadioButton("full batch", value=True), RadioButton("SGD (1 example)"),
-                                 RadioButton("mini-batch"), id="batch-mode", disabled=True, compact=True))
-            rows.append(Label(f"{spec.name} is a formula, not a data set: every step sees the exact gradient. "
-                              "Choose linreg to compare batch sizes.", classes="field-hint"))
-        rows += [Label("Regularizer", classes="section-title"),
-                 field_row("l2", ("run", "l2"), run.get("l2"), 0.0, "adds (l2/2)(x²+y²)"),
-                 field_row("l1", ("run", "l1"), run.get("l1"), 0.0, "adds l1(|x|+|y|)"),
+            rows.append(RadioSet(RadioButton(tr("full batch"), value=True), RadioButton(tr("SGD (1 example)")),
+                                 RadioButton(tr("mini-batch")), id="batch-mode", disabled=True, compact=True))
+            rows.append(Label(tr("{name} is a formula, not a data set: every step sees the exact gradient. "
+                                 "Choose linreg to compare batch sizes.", name=spec.name), classes="field-hint"))
+        rows += [Label(tr("Regularizer"), classes="section-title"),
+                 field_row("l2", ("run", "l2"), run.get("l2"), 0.0, tr("adds (l2/2)(x²+y²)")),
+                 field_row("l1", ("run", "l1"), run.get("l1"), 0.0, tr("adds l1(|x|+|y|)")),
                  field_row("grad noise", ("run", "grad_noise"), run.get("grad_noise"), 0.0,
-                           "std of Gaussian noise on each gradient")]
+                           tr("std of Gaussian noise on each gradient"))]
         await form.mount_all(rows)
 
     def _update_sweep_axes(self) -> None:
@@ -469,13 +488,13 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
     @on(Select.Changed, "#optimizer-select")
     async def _optimizer_changed(self, event: Select.Changed) -> None:
         if self.race and event.value != self.race.raw["optimizers"][self.selected]["name"]:
-            await self._edit(lambda: self.race.set_optimizer(self.selected, event.value), True, "optimizer changed")
+            await self._edit(lambda: self.race.set_optimizer(self.selected, event.value), True, tr("optimizer changed"))
 
     @on(Select.Changed, "#surface-select")
     async def _surface_changed(self, event: Select.Changed) -> None:
         if self.race and event.value != self.race.surface.name:
             self._stop()
-            await self._edit(lambda: self.race.set_surface(event.value), True, f"surface {event.value}")
+            await self._edit(lambda: self.race.set_surface(event.value), True, tr("surface {name}", name=event.value))
 
     @on(RadioSet.Changed, "#batch-mode")
     async def _batch_changed(self, event: RadioSet.Changed) -> None:
@@ -484,7 +503,8 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         current = self.race.raw.get("run", {}).get("batch_size", 0)
         size = [0, 1, current if current > 1 else min(16, self.race.surface.data_x.shape[0])][event.index]
         if size != current:
-            await self._edit(lambda: self.race.set(("run", "batch_size"), size), True, f"batch size {size or 'full'}")
+            await self._edit(lambda: self.race.set(("run", "batch_size"), size), True,
+                             tr("batch size {size}", size=size) if size else tr("full batch"))
 
     @on(DataTable.RowHighlighted, "#runs-table")
     async def _run_selected(self, event: DataTable.RowHighlighted) -> None:
@@ -508,36 +528,36 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
     async def action_add_run(self) -> None:
         if self._ready() and len(self.race.lanes) < 16:
             previous, self.selected = self.selected, len(self.race.lanes)     # select the new run
-            if not await self._edit(lambda: self.race.add_run(), True, "run added"):
+            if not await self._edit(lambda: self.race.add_run(), True, tr("run added")):
                 self.selected = previous
 
     async def action_remove_run(self) -> None:
         if not self._ready():
             return
         if len(self.race.lanes) <= 1:
-            self._say("the last run stays: a race needs a runner")
+            self._say(tr("the last run stays: a race needs a runner"))
             return
-        await self._edit(lambda: self.race.remove_run(self.selected), True, "run removed")
+        await self._edit(lambda: self.race.remove_run(self.selected), True, tr("run removed"))
 
     def action_restart_run(self) -> None:
         if self._ready():
             self.race.restart(self.selected)
-            self._changed(f"run {self.race.lanes[self.selected].label} restarted")
+            self._changed(tr("run {label} restarted", label=self.race.lanes[self.selected].label))
 
     def action_toggle_log(self) -> None:
         self.log_loss = not self.log_loss
-        self._changed("loss plot: " + ("log scale of loss − f*" if self.log_loss else "linear scale"))
+        self._changed(tr("loss plot: log scale of loss − f*") if self.log_loss else tr("loss plot: linear scale"))
 
     def action_sweep(self) -> None:
         if not self._ready():
             return
         a, b = self.query_one("#sweep-a", Select).value, self.query_one("#sweep-b", Select).value
         if not isinstance(a, str) or not isinstance(b, str) or a == b:
-            self._say("sweep: pick two different hyperparameters first (Sweep tab)")
+            self._say(tr("sweep: pick two different hyperparameters first (Sweep tab)"))
             return
         self.query_one("#surface-tabs", TabbedContent).active = "sweep"
-        self.query_one("#heatmap", Static).update(f"computing {a} × {b} on all cores "
-                                                  "(the first sweep compiles its kernel)…")
+        self.query_one("#heatmap", Static).update(
+            tr("computing {a} × {b} on all cores (the first sweep compiles its kernel)…", a=a, b=b))
         index = min(self.selected, len(self.race.lanes) - 1)
         self._sweep(self.race.lanes[index].run, index, self.race.settings.steps, a, b, 24, 12)
 
@@ -555,15 +575,17 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
             return
         start = [round(x, 6), round(y, 6)]
         self._stop()
-        await self._edit(lambda: self.race.set(("surface", "start"), start), True, f"start ({start[0]:g}, {start[1]:g})")
+        await self._edit(lambda: self.race.set(("surface", "start"), start), True,
+                             tr("start ({x}, {y})", x=f"{start[0]:g}", y=f"{start[1]:g}"))
 
     async def action_scale_lr(self, factor: float) -> None:
         if not self._ready():
             return
         index = self.selected
         holder = {}
-        if await self._edit(lambda: holder.setdefault("lr", self.race.scale_lr(index, factor)), True, "lr changed"):
-            self._say(self._summary(f"{self.race.lanes[index].label}: lr {holder['lr']:g}, restarted"))
+        if await self._edit(lambda: holder.setdefault("lr", self.race.scale_lr(index, factor)), True, tr("lr changed")):
+            self._say(self._summary(tr("{label}: lr {lr}, restarted", label=self.race.lanes[index].label,
+                                       lr=f"{holder['lr']:g}")))
 
     async def action_step_momentum(self, direction: int) -> None:
         if not self._ready():
@@ -571,13 +593,14 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         index = self.selected
         holder = {}
         if not await self._edit(lambda: holder.setdefault("step", self.race.step_momentum(index, direction)), True,
-                                "momentum changed"):
+                                tr("momentum changed")):
             return
         if holder["step"] is None:
-            self._say(f"{self.race.lanes[index].label} has no momentum or beta1 to change")
+            self._say(tr("{label} has no momentum or beta1 to change", label=self.race.lanes[index].label))
         else:
             name, value = holder["step"]
-            self._say(self._summary(f"{self.race.lanes[index].label}: {name} {value:g}, restarted"))
+            self._say(self._summary(tr("{label}: {name} {value}, restarted", label=self.race.lanes[index].label,
+                                       name=name, value=f"{value:g}")))
 
     async def action_select_next(self) -> None:
         if not self._ready():
@@ -588,7 +611,8 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         await self._rebuild_editor()
         self._update_sweep_axes()
         self._dirty = True
-        self._say(f"selected run {self.selected + 1}: {self.race.lanes[self.selected].label}")
+        self._say(tr("selected run {number}: {label}", number=self.selected + 1,
+                     label=self.race.lanes[self.selected].label))
 
     # --- the sweep map's cursor ---------------------------------------------------------------
     def _show_heatmap(self) -> None:
@@ -606,16 +630,17 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         start = sum(len(part) + 1 for part in lines[:line]) + HEAT_LEFT + i * cell
         text.stylize("reverse", start, start + cell)
         loss = sweep["final_loss"][i, j]
-        text.append(f"\ncursor: {sweep['axis_a']}={sweep['values_a'][i]:.3g}, {sweep['axis_b']}="
-                    f"{sweep['values_b'][j]:.3g} → " + (f"loss {loss:.4g}" if loss == loss and abs(loss) != float("inf")
-                                                         else "diverged")
-                    + "   (arrows move it; u or a click adds it as a run)", style="bold")
+        text.append(f"\n{tr('cursor')}: {sweep['axis_a']}={sweep['values_a'][i]:.3g}, {sweep['axis_b']}="
+                    f"{sweep['values_b'][j]:.3g} → " + (tr("loss {loss}", loss=f"{loss:.4g}")
+                                                         if loss == loss and abs(loss) != float("inf")
+                                                         else tr("diverged"))
+                    + tr("   (arrows move it; u or a click adds it as a run)"), style="bold")
         heat.update(text)
 
     def _no_sweep_text(self) -> str:
         if any(w.group == "surface-sweep" and w.is_running for w in self.workers):
-            return "the sweep is still computing: one moment…"
-        return "no sweep yet: press w to compute one"
+            return tr("the sweep is still computing: one moment…")
+        return tr("no sweep yet: press w to compute one")
 
     def action_move_cell(self, di: int, dj: int) -> None:
         if self.sweep_result is None:
@@ -634,11 +659,11 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
             return
         i, j = self.sweep_cell
         previous, self.selected = self.selected, len(self.race.lanes)
-        if await self._edit(lambda: self.race.use_sweep_cell(self.sweep_result, i, j), True, "sweep cell added"):
+        if await self._edit(lambda: self.race.use_sweep_cell(self.sweep_result, i, j), True, tr("sweep cell added")):
             lane = self.race.lanes[-1]
-            self._say(self._summary(f"run {lane.label} added from the sweep cell "
-                                    f"({self.sweep_result['axis_a']}={self.sweep_result['values_a'][i]:.3g}, "
-                                    f"{self.sweep_result['axis_b']}={self.sweep_result['values_b'][j]:.3g})"))
+            cell = (f"{self.sweep_result['axis_a']}={self.sweep_result['values_a'][i]:.3g}, "
+                    f"{self.sweep_result['axis_b']}={self.sweep_result['values_b'][j]:.3g}")
+            self._say(self._summary(tr("run {label} added from the sweep cell ({cell})", label=lane.label, cell=cell)))
         else:
             self.selected = previous
 

@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
+from ...i18n import tr
 from . import INSPECT_VIEW
 from .overlay import draw_step
 from .text import step_text
@@ -69,19 +70,19 @@ class InspectorHost:
 
     def action_inspect_step(self) -> None:
         if self._inspect_target() is None:
-            self._say("nothing to inspect yet")
+            self._say(tr("nothing to inspect yet"))
             return
         self.inspector_open = not self.inspector_open
         self.query_one(StepView).set_class(self.inspector_open, "open")
         for widget_id in self.HIDDEN_WHILE_INSPECTING:
             self.query_one(f"#{widget_id}").display = not self.inspector_open
         if self.inspector_open:
-            self.query_one(StepView).show("recording the run's steps…")
-            self._say("inspecting: n steps, ← → move through the kept steps, I closes")
+            self.query_one(StepView).show(tr("recording the run's steps…"))
+            self._say(tr("inspecting: n steps, ← → move through the kept steps, I closes"))
             self.inspect_refresh(force=True)
         else:
             self._explained = None
-            self._say("inspector closed")
+            self._say(tr("inspector closed"))
         self._dirty = True
 
     def action_inspect_move(self, direction: int) -> None:
@@ -90,7 +91,7 @@ class InspectorHost:
             return
         moved = inspection.back() if direction < 0 else inspection.forward()
         if not moved:
-            self._say("the oldest kept step" if direction < 0 else "the newest step")
+            self._say(tr("the oldest kept step") if direction < 0 else tr("the newest step"))
         self._show_inspection()
 
     def inspect_refresh(self, force: bool = False) -> None:
@@ -160,9 +161,10 @@ class SurfaceInspectorHost(InspectorHost):
     def _inspect_head(self, inspection, label: str) -> str:
         step = inspection.step
         if step is None:
-            return f"{label}: no step yet"
-        when = "step 1, not taken yet (n takes it)" if inspection.ahead else f"step t = {step.t}"
-        return f"{label} ({inspection.optimizer.name}), {when}; kept from step {inspection.oldest}"
+            return tr("{label}: no step yet", label=label)
+        when = tr("step 1, not taken yet (n takes it)") if inspection.ahead else tr("step t = {t}", t=step.t)
+        return tr("{label} ({optimizer}), {when}; kept from step {oldest}", label=label,
+                  optimizer=inspection.optimizer.name, when=when, oldest=inspection.oldest)
 
 
 class TrainInspectorHost(InspectorHost):
@@ -191,6 +193,6 @@ class TrainInspectorHost(InspectorHost):
         step = inspection.step
         name = inspection.parameter_name()
         if step is None:
-            return f"{label}: {name}; no step yet (n trains an epoch)"
-        return (f"{label} ({inspection.optimizer.name}), {name} (↑↓ another): step t = {step.t}, "
-                f"the last of its epoch")
+            return tr("{label}: {name}; no step yet (n trains an epoch)", label=label, name=name)
+        return tr("{label} ({optimizer}), {name} (↑↓ another): step t = {t}, the last of its epoch",
+                  label=label, optimizer=inspection.optimizer.name, name=name, t=step.t)

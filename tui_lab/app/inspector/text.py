@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from ...i18n import N_, tr
+
 RULE_STYLE = "bold"
 NUMBERS_STYLE = ""
 RESULT_STYLE = "bold yellow"
@@ -51,9 +53,9 @@ def step_text(writer, head: str) -> Text:
     return out
 
 
-NOTATION = ("W_t: the weights at step t   η: learning rate   g_t: gradient   λ: weight decay   ε: small constant\n"
-            "m_t, v_t: first and second moment (β₁, β₂ their decay)   a_t, b_t: momentum buffers (β: momentum)\n"
-            "G_t: accumulated or averaged g² (γ: its decay)   ^: bias-corrected")
+NOTATION = N_("W_t: the weights at step t   η: learning rate   g_t: gradient   λ: weight decay   ε: small constant\n"
+              "m_t, v_t: first and second moment (β₁, β₂ their decay)   a_t, b_t: momentum buffers (β: momentum)\n"
+              "G_t: accumulated or averaged g² (γ: its decay)   ^: bias-corrected")
 
 
 def all_rules_text() -> Text:
@@ -61,8 +63,8 @@ def all_rules_text() -> Text:
     from ...core.optim import OPTIMIZERS, Optimizer
 
     out = Text()
-    out.append("Update rules, in the course's notation\n", "bold underline")
-    out.append(NOTATION + "\n", NOTE_STYLE)
+    out.append(tr("Update rules, in the course's notation") + "\n", "bold underline")
+    out.append(tr(NOTATION) + "\n", NOTE_STYLE)
     for name, spec in OPTIMIZERS.items():
         optimizer = Optimizer(name, {} if spec.defaults()["lr"] is not None else {"lr": 0.01})
         out.append(f"{name}", HEAD_STYLE)
