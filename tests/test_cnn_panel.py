@@ -131,3 +131,17 @@ def test_half_blocks_draw_two_pixel_rows_per_line():
     assert "rgb(110" in str(picture(np.zeros((4, 3)), tint=tint)[1].spans[0].style.color)
     rows = tile([lines, lines, lines], ["a", "b", "c"], width=8)
     assert len(rows) == 6 and all(r.cell_len <= 8 for r in rows)   # wrapped: two per row, captions under
+
+
+def test_confusion_rows_end_in_a_blank_column_at_the_80x24_board_width():
+    """At 80x24 the board is 40 columns and the loss plot's tick labels follow at once: recall '1.00' ran
+    into the tick '1.0' as '1.001.0'. Every matrix line now ends before the last column."""
+    from tui_lab.app.image_views import confusion_lines
+
+    tr = load_scenario(SCENARIO).settings.make_trainers(0)[0]
+    tr.advance(1)
+    snap = image_snapshot(tr, HeldOutCurve(), 0, (1, 8, 8))
+    for width in (40, 41, 60):
+        rows = [line.plain for line in confusion_lines(snap, width, 20)[1:-2]]
+        assert len(rows) == 11 and all(len(row) < width for row in rows), (width, rows)
+        assert all(row.split()[-1] in ("rec", "recall", "-") or float(row.split()[-1]) <= 1 for row in rows)

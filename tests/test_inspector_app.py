@@ -128,3 +128,22 @@ async def test_random_keys_with_the_inspector_open():
             await pilot.pause(0.05)
         await pilot.pause(0.3)
         assert app.is_running and app.errors == []
+
+
+def test_the_arrows_legend_is_whole_on_the_contour_title_at_every_size():
+    """At 80x24 the contour plot is 46 columns wide and at 120x40 70: the legend of g, m and Δ was cut
+    after '-g (d' and after '-g (downhill)'; now the contour's own key shortens first."""
+    from types import SimpleNamespace
+
+    from tui_lab.app.inspector.overlay import draw_step
+    from tui_lab.app.plots import race_frame
+
+    writer = SimpleNamespace(arrows={"gradient": np.array([1.0, 0.5]), "momentum": np.array([0.5, 0.2]),
+                                     "step": np.array([-0.1, -0.1])})
+    for width in (46, 70, 110):
+        plot = race_frame(width, 20, (-2.0, 2.0, -1.0, 3.0), "rosenbrock: ")
+        plot.key = [("equal-loss lines, ", "grey50"), ("+", "bold"), (" minimum, markers = now", "")]
+        draw_step(plot, writer, np.array([0.0, 1.0]))
+        title = plot.render().plain.split("\n")[0]
+        assert len(title) <= width and title.rstrip().endswith("Δ step"), (width, title)
+        assert " g -g" in title and " m -m" in title, (width, title)

@@ -11,8 +11,8 @@ from textual.app import App
 
 from tui_lab import load_scenario
 from tui_lab.app.canvas import RUN_COLOURS, RUN_MARKERS, Plot, nice_ticks, tick_labels
-from tui_lab.app.plots import (DIVERGED_STYLE, HEAT_COLOURS, LINEAR_CLIP, SafePlot, draw_losses, draw_race,
-                               heatmap_text, legend_text, marker_of)
+from tui_lab.app.plots import (DIVERGED_STYLE, HEAT_COLOURS, LINEAR_CLIP, Curve, SafePlot, curves_figure, draw_losses,
+                               draw_race, heatmap_text, legend_text, marker_of)
 from tui_lab.app.surface_model import History, Race
 from tui_lab.core import kernels
 from tui_lab.core.contour import contour_segments, raster_points, sample_surface
@@ -127,6 +127,48 @@ def test_runs_in_one_view_never_share_a_colour_or_a_marker():
     race = race_of([{"name": "adam", "lr": 0.001 * (i + 1)} for i in range(10)])
     colours = [lane.colour for lane in race.lanes]
     assert len(set(colours)) == 10 and len({marker_of(c) for c in colours}) == 10
+
+
+def test_run_colours_stay_apart_as_textual_and_a_256_colour_terminal_show_them():
+    """Textual maps ANSI colour names through its theme (red, bright_red, magenta, bright_magenta are one
+    pink there): the run colours must still be twelve different colours on screen."""
+    from rich.color import Color, ColorSystem
+    from textual.app import App
+
+    theme = App.ansi_theme_dark._default
+    shown = {Color.parse(c).get_truecolor(theme) for c in RUN_COLOURS}
+    assert len(shown) == len(RUN_COLOURS)
+    assert len({Color.parse(c).downgrade(ColorSystem.EIGHT_BIT).number for c in RUN_COLOURS}) == len(RUN_COLOURS)
+
+
+def test_equal_losses_at_the_right_edge_share_one_row():
+    """Seven runs at step 0 all have loss 12.5: their markers sit side by side on one row, none a row
+    higher (a higher row would read as a higher loss)."""
+    curves = [Curve(np.array([0.0]), np.array([12.5]), c, m) for c, m in zip(RUN_COLOURS[:7], RUN_MARKERS[:7])]
+    for width, height in ((46, 12), (30, 6)):
+        lines = curves_figure(curves, False, width, height, "loss").plain.split("\n")
+        rows = {i for i, line in enumerate(lines) for m in RUN_MARKERS[:7] if m in line}
+        assert len(rows) == 1, (width, height, lines)
+        row = lines[rows.pop()]
+        assert all(m in row for m in RUN_MARKERS[:7])
+
+
+def test_the_clipped_axis_note_is_whole_on_a_narrow_loss_plot():
+    """80x24 gives the Race loss plot about 30 columns: the cut-axis note shortens instead of losing its end."""
+    x = np.arange(50.0)
+    curves = [Curve(x, np.geomspace(12.5, 1.0, 50), RUN_COLOURS[0]), Curve(x, np.geomspace(12.5, 1e6, 50), RUN_COLOURS[1])]
+    for width in (30, 46, 80):
+        title = curves_figure(curves, False, width, 8, "loss").plain.split("\n")[0]
+        assert title.rstrip().endswith("l: log)"), (width, title)
+
+
+def test_a_short_axis_over_a_wide_range_still_gets_round_ticks():
+    """images-mlp-vs-cnn at 80x24: a 4-row loss plot from 0.010038 to 1.498642 was labelled with those
+    two raw values; it gets two round ticks instead."""
+    for lo, hi in ((0.010038, 1.498642), (0.2, 1.9), (3.0, 9.9), (-0.7, 0.6)):
+        ticks = nice_ticks(lo, hi, 2)
+        assert len(ticks) >= 2 and all(lo <= t <= hi for t in ticks), (lo, hi, ticks)
+        assert all(len(label) <= 4 for label in tick_labels(ticks)), (lo, hi, tick_labels(ticks))
 
 
 def test_current_points_are_drawn_above_every_path():

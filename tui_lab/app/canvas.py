@@ -14,14 +14,17 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from rich.cells import cell_len
 from rich.text import Span, Text
 
 from ..core.contour import rasterise_segments
 
-# Run colours: ANSI names, so a 16-colour terminal shows them as its own distinct colours; bright
-# ones first (they read on dark and light backgrounds alike). Markers tell runs apart without colour.
-RUN_COLOURS = ("bright_red", "bright_cyan", "bright_green", "bright_magenta", "bright_yellow", "bright_blue",
-               "red", "cyan", "green", "magenta", "yellow", "white")
+# Run colours: exact xterm-256 values, not ANSI names. Textual turns ANSI names into its theme's colours,
+# where red, bright_red, magenta and bright_magenta are one pink and cyan / green equal their bright twins,
+# so three runs of the default race looked alike. These twelve differ in hue or lightness; a 16-colour
+# terminal gets the nearest of its colours, and the markers tell runs apart without colour.
+RUN_COLOURS = ("#ff5f5f", "#5fd7ff", "#87d75f", "#ff5fd7", "#ffd75f", "#5f87ff",
+               "#ff8700", "#00afaf", "#af87ff", "#d7af87", "#eeeeee", "#ffafd7")
 RUN_MARKERS = ("●", "■", "▲", "◆", "▼", "★", "◀", "▶", "✚", "◉", "▪", "♦")
 DIVERGED_MARK = "✗"
 AXIS_STYLE = "dim"
@@ -33,8 +36,9 @@ _BRAILLE = np.array([" "] + [chr(0x2800 + code) for code in range(1, 256)])   # 
 
 
 def neighbours_of(col: int, row: int) -> list[tuple[int, int]]:
-    """Cells near (col, row) in the order a displaced mark tries them: the same row first."""
-    return ([(col + d, row) for k in range(1, 5) for d in (k, -k)]
+    """Cells near (col, row) in the order a displaced mark tries them: the same row first, far enough
+    that a dozen runs ending at a plot's right edge with one loss still sit on that loss's row."""
+    return ([(col + d, row) for k in range(1, 13) for d in (k, -k)]
             + [(col + dc, row + dr) for dr in (-1, 1) for dc in (0, 1, -1, 2, -2)])
 
 
@@ -68,6 +72,13 @@ def nice_ticks(lo: float, hi: float, most: int) -> list[float]:
         count = int(math.floor((hi - first) / step + 1e-9)) + 1
         if count <= most:
             break
+    if count < 2:      # one round value in range (a short axis over 0.01..1.5): a finer round step gives two
+        for mult in (0.5, 0.25, 0.2, 0.1):
+            step = mult * power
+            first = math.ceil(lo / step - 1e-9) * step
+            count = int(math.floor((hi - first) / step + 1e-9)) + 1
+            if count >= 2:
+                break
     ticks = [first + k * step for k in range(count)]
     if len(ticks) < 2:
         ticks = [lo, hi]
@@ -186,9 +197,9 @@ class Plot:
             owner[row, col] = len(styles)
             styles.append(style)
         if self.note:
-            note = self.note[:cols]
+            note = note_cells(self.note, cols)
             start = max(0, (cols - len(note)) // 2)
-            chars[rows // 2, start:start + len(note)] = list(note)
+            chars[rows // 2, start:start + len(note)] = note
             owner[rows // 2, start:start + len(note)] = len(styles)
             styles.append("italic")
         styles.append(None)                 # owner -1: an empty cell
@@ -218,12 +229,17 @@ class Plot:
             offset += len(head)
             starts = np.flatnonzero(change[r]).tolist() + [cols]
             row_owner = owner[r]
+            row = "".join(chars[r].tolist())
+            # a wide character's second cell is "": a cell's offset in the row string is then its
+            # count of non-empty cells before it
+            at = (np.arange(cols + 1) if len(row) == cols
+                  else np.concatenate(([0], np.cumsum(chars[r] != ""))))
             for a, b in zip(starts, starts[1:]):
                 style = styles[row_owner[a]]
                 if style:
-                    spans.append(Span(offset + a, offset + b, style))
-            parts += [head, "".join(chars[r].tolist()), "\n"]
-            offset += cols + 1
+                    spans.append(Span(offset + int(at[a]), offset + int(at[b]), style))
+            parts += [head, row, "\n"]
+            offset += len(row) + 1
         x_cols = self._label_rows(self.x_ticks, self.window[0], self.window[1], cols, flip=False)
         axis = ["─"] * cols
         for c in x_cols:
@@ -248,6 +264,18 @@ class Plot:
                 f = 1.0 - f
             out.append(min(count - 1, max(0, int(f * count))))
         return out
+
+
+def note_cells(note: str, cols: int) -> list[str]:
+    """A note as data-area cells, at most `cols` of them: a wide character (Hangul) takes two, the
+    second one empty, so a Korean note keeps the row's width."""
+    out: list[str] = []
+    for ch in note:
+        width = cell_len(ch)
+        if len(out) + width > cols:
+            break
+        out += [ch] + [""] * (width - 1)
+    return out
 
 
 def note_plot(width: int, height: int, title: str, note: str) -> Text:

@@ -13,23 +13,25 @@ background colour), so an 8x8 digit takes 8 columns and 4 lines. Three pages, cy
 from __future__ import annotations
 
 import numpy as np
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
 from ..core.cnn import neighbour_correlation, sobel_alignment
+from ..i18n import N_, pad, tr
 from .commands import Command
 from .image_model import ImageSnapshot
 
-PAGES = ("batch", "confusion", "filters")
+PAGES = (N_("batch"), N_("confusion"), N_("filters"))      # page names, shown translated
 SPARKS = "▁▂▃▄▅▆▇█"
 
 IMAGE_COMMANDS = [
-    Command("i", "next_image_page", "Image view", "image sets: batch / confusion matrix / filters and feature maps",
+    Command("i", "next_image_page", N_("Image view"), N_("image sets: batch / confusion matrix / filters and feature maps"),
             footer=False),
-    Command("full_stop", "choose_image(1)", "Next image", "image sets: the test image whose feature maps are shown",
+    Command("full_stop", "choose_image(1)", N_("Next image"), N_("image sets: the test image whose feature maps are shown"),
             footer=False),
-    Command("comma", "choose_image(-1)", "Previous image", "image sets: the previous test image", footer=False),
+    Command("comma", "choose_image(-1)", N_("Previous image"), N_("image sets: the previous test image"), footer=False),
 ]
 
 
@@ -149,7 +151,7 @@ def batch_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
     room = height - len(curves) - 2            # two titles
     lines: list[Text] = []
     if snap.batch is None:
-        lines.append(Text("a dense model sees each image as one row of pixels", style="italic"))
+        lines.append(Text(tr("a dense model sees each image as one row of pixels"), style="italic"))
         sample_room = room
     else:
         tags = Text()
@@ -167,10 +169,10 @@ def batch_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
             blocks.append(picture(img[0], tint=tint))
         strip, shown = tile_fit(blocks, [target_caption(t) for t in snap.batch_targets], width,
                                 max_lines=max(room // 2, 5))
-        title = Text(f"step {max(snap.step, 1)} batch as the model sees it", style="bold")
+        title = Text(tr("step {step} batch as the model sees it", step=max(snap.step, 1)), style="bold")
         count = Text(f" {shown}/{snap.batch_rows}", style="dim")
         if title.cell_len + count.cell_len + tags.cell_len > width:
-            title = Text(f"batch of step {max(snap.step, 1)}", style="bold")
+            title = Text(tr("batch of step {step}", step=max(snap.step, 1)), style="bold")
         if title.cell_len + count.cell_len + tags.cell_len <= width:
             title.append_text(count)
         title.append_text(tags)
@@ -179,24 +181,26 @@ def batch_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
         sample_room = room - len(strip)
     samples = [picture(img[0]) for img in snap.samples]
     if samples and sample_room >= len(samples[0]) + 1:       # else the curves keep their lines
-        lines.append(Text("test images: prediction (red when wrong)", style="bold"))
+        lines.append(Text(tr("test images: prediction (red when wrong)"), style="bold"))
         caps = [Text(f"{p}", style="green" if p == t else "bold red")
                 for p, t in zip(snap.sample_pred, snap.sample_true)]
         lines += tile(samples, caps, width, max_lines=sample_room)
     else:
-        lines.append(Text("(test predictions: a taller terminal shows them)", style="dim"))
+        lines.append(Text(tr("(test predictions: a taller terminal shows them)"), style="dim"))
     return lines + curves
 
 
 def curve_lines(snap: ImageSnapshot, width: int) -> list[Text]:
     c = snap.curve
     if not c.epochs:
-        return [Text("test curves: after the first epoch", style="italic")]
-    room = max(4, width - 16)
+        return [Text(tr("test curves: after the first epoch"), style="italic")]
+    acc, loss = tr("test acc"), tr("test loss")
+    label = max(cell_len(acc), cell_len(loss)) + 1          # both sparklines start in the same column
+    room = max(4, width - label - 7)
     first = c.epochs[max(0, len(c.epochs) - room)]
-    return [Text(f"test acc  {c.accuracy[-1]:.3f} ") + Text(sparkline(c.accuracy, room), style="green"),
-            Text(f"test loss {c.loss[-1]:5.3f} ") + Text(sparkline(c.loss, room), style="rgb(255,165,0)")
-            + Text(f" ep {first}-{c.epochs[-1]}", style="dim")]
+    return [Text(f"{pad(acc, label)} {c.accuracy[-1]:.3f} ") + Text(sparkline(c.accuracy, room), style="green"),
+            Text(f"{pad(loss, label)}{c.loss[-1]:5.3f} ") + Text(sparkline(c.loss, room), style="rgb(255,165,0)")
+            + Text(" " + tr("ep {first}-{last}", first=first, last=c.epochs[-1]), style="dim")]
 
 
 def confusion_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
@@ -204,8 +208,10 @@ def confusion_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
     k = counts.shape[0]
     total = max(int(counts.sum()), 1)
     cell = 4 if width >= 4 * k + 12 else 3
-    lines = [Text("confusion: rows true, columns predicted", style="bold"),
-             Text("    " + "".join(f"{j:>{cell}}" for j in range(k)) + ("  recall" if cell == 4 else "  rec"),
+    # a blank column always ends a row: the loss plot's tick labels start right after the board
+    gap = "  " if 4 + k * cell + 6 < width else " "
+    lines = [Text(tr("confusion: rows true, columns predicted"), style="bold"),
+             Text("    " + "".join(f"{j:>{cell}}" for j in range(k)) + gap + (tr("recall") if cell == 4 else tr("rec")),
                   style="dim")]
     top = max(int(counts.max()), 1)
     for i in range(k):
@@ -217,10 +223,12 @@ def confusion_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
             line.append(f"{n:>{cell}}" if n else " " * (cell - 1) + "·",
                         Style(color="white" if n else "grey35", bgcolor=colour if n else None))
         row = int(counts[i].sum())
-        line.append(f"  {counts[i, i] / row:4.2f}" if row else "     -")
+        line.append(f"{gap}{counts[i, i] / row:4.2f}" if row else f"{gap}   -")
         lines.append(line)
-    lines.append(Text(f"accuracy {np.trace(counts) / total:.3f} on {total} test images", style="bold"))
-    lines.append(Text("params: " + " + ".join(str(n) for _, n in snap.layer_params) + f" = {snap.n_params}",
+    lines.append(Text(tr("accuracy {accuracy} on {total} test images", accuracy=f"{np.trace(counts) / total:.3f}",
+                          total=total), style="bold"))
+    lines.append(Text(tr("params: {sizes} = {total}", sizes=" + ".join(str(n) for _, n in snap.layer_params),
+                         total=snap.n_params),
                       style="dim"))
     return lines
 
@@ -228,21 +236,23 @@ def confusion_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
 def filter_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
     filters = snap.filters
     if snap.cnn:
-        lines = [Text(f"filters {filters.shape[2]}x{filters.shape[3]} (orange +, blue -)", style="bold")]
+        lines = [Text(tr("filters {height}x{width} (orange +, blue -)", height=filters.shape[2], width=filters.shape[3]),
+                       style="bold")]
     else:
-        lines = [Text("first-layer weights per hidden unit (orange +, blue -)", style="bold")]
+        lines = [Text(tr("first-layer weights per hidden unit (orange +, blue -)"), style="bold")]
     scale = 2 if snap.cnn and filters.shape[2] <= 4 and height >= 24 else 1
     blocks = [picture(f[0] / (np.abs(f[0]).max() or 1.0), colour=signed, scale=scale) for f in filters]
     lines += tile(blocks, [str(i + 1) for i in range(len(blocks))], width, max_lines=max(3, height // 3))
     if snap.cnn and filters.shape[2:] == (3, 3):
         edges = sobel_alignment(filters)
-        lines.append(Text(f"edge-like {int((edges >= 0.7).sum())}/{len(edges)}, Sobel |cos| {edges.mean():.2f}, "
-                          f"nbr {neighbour_correlation(filters).mean():.2f}", style="dim"))
-    name = Text(f"image {snap.chosen + 1} (, .) {snap.chosen_true} -> ", style="bold")
+        lines.append(Text(tr("edge-like {edges}/{filters}, Sobel |cos| {cos}, nbr {nbr}", edges=int((edges >= 0.7).sum()),
+                             filters=len(edges), cos=f"{edges.mean():.2f}",
+                             nbr=f"{neighbour_correlation(filters).mean():.2f}"), style="dim"))
+    name = Text(tr("image {number} (, .) {true} -> ", number=snap.chosen + 1, true=snap.chosen_true), style="bold")
     name.append(str(snap.chosen_pred), style="green" if snap.chosen_pred == snap.chosen_true else "bold red")
     if not snap.maps:
         return [*lines, name, *picture(snap.chosen_image[0]),
-                Text("(a dense model has no feature maps)", style="italic")]
+                Text(tr("(a dense model has no feature maps)"), style="italic")]
     lines.append(name)
     drawn, total = 0, sum(min(len(layer), 16) for layer in snap.maps)
     groups = [[picture(snap.chosen_image[0])]] + [[picture(m / (np.abs(m).max() or 1.0), colour=signed)
@@ -255,7 +265,7 @@ def filter_lines(snap: ImageSnapshot, width: int, height: int) -> list[Text]:
         part, shown = tile_fit(group, None, width, max_lines=room)
         lines += part
         drawn += shown
-    name.append(f"; input + {drawn - 1}/{total} maps" if drawn else "", style="dim")
+    name.append(tr("; input + {drawn}/{total} maps", drawn=drawn - 1, total=total) if drawn else "", style="dim")
     return lines
 
 
@@ -264,9 +274,12 @@ PAGE_LINES = {"batch": batch_lines, "confusion": confusion_lines, "filters": fil
 
 def board_lines(snap: ImageSnapshot | None, page: str, width: int, height: int = 40) -> list[Text]:
     """The lines of one page of the board in `width` x `height` cells."""
-    header = Text(" ".join(p.upper() if p == page else p for p in PAGES) + "  (i: next)", style="dim")
+    header = Text(style="dim")
+    for p in PAGES:          # the page in view in capitals and bold (capitals alone do not mark Hangul)
+        header.append((tr(p).upper() if p == page else tr(p)) + " ", style="bold" if p == page else "")
+    header.append(" " + tr("(i: next)"))
     if snap is None:
-        return [header, Text("press space or n to train", style="italic")]
+        return [header, Text(tr("press space or n to train"), style="italic")]
     return [header, *PAGE_LINES[page](snap, max(width, 10), max(height - 1, 6))]
 
 

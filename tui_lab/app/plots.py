@@ -16,10 +16,12 @@ import weakref
 from dataclasses import dataclass
 
 import numpy as np
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
+from ..i18n import tr
 from .canvas import DIVERGED_MARK, GRID_STYLE, RUN_COLOURS, RUN_MARKERS, Plot, nice_ticks, note_plot
 
 TRACK_POINTS = 2000      # stored points per run a redraw looks at
@@ -34,8 +36,11 @@ def marker_of(colour: str) -> str:
     return RUN_MARKERS[RUN_COLOURS.index(colour) % len(RUN_MARKERS)] if colour in RUN_COLOURS else "●"
 
 
-def plotext_colour(colour: str) -> str:
-    """plotext's name of an ANSI colour (bright_red -> red+), so a plotext line and a Rich key match."""
+def plotext_colour(colour: str) -> str | tuple[int, int, int]:
+    """plotext's form of a colour (#ff5f5f -> (255, 95, 95), bright_red -> red+), so a plotext line
+    and a Rich key match."""
+    if colour.startswith("#"):
+        return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
     return colour[7:] + "+" if colour.startswith("bright_") else colour
 
 
@@ -72,9 +77,9 @@ def draw_race(race, width: int, height: int, overlay=None) -> Text:
     (its run's marker, ✗ where it diverged), the minima as '+'."""
     window = race.surface.window()
     plot = race_frame(width, height, window, f"{race.surface.name}: ")
-    plot.key = [("equal-loss lines, ", GRID_STYLE), ("+", "bold"), (" minimum, markers = now", "")]
-    if len(plot.title) + sum(len(piece) for piece, _ in plot.key) > width:     # the short key of a narrow plot
-        plot.key = [("lines of equal loss, ", GRID_STYLE), ("+", "bold"), (" min", "")]
+    plot.key = [(tr("equal-loss lines, "), GRID_STYLE), ("+", "bold"), (tr(" minimum, markers = now"), "")]
+    if cell_len(plot.title) + sum(cell_len(piece) for piece, _ in plot.key) > width:   # the short key of a narrow plot
+        plot.key = [(tr("lines of equal loss, "), GRID_STYLE), ("+", "bold"), (tr(" min"), "")]
     plot.layers.append((_contour_mask(race, plot), GRID_STYLE))
     for mx, my in race.surface.minima():
         plot.mark(mx, my, "+", "bold", apart=False)
@@ -132,10 +137,11 @@ class Curve:
 
 
 def curves_figure(curves: list[Curve], log_scale: bool, width: int, height: int, title: str,
-                  key: list[tuple[str, str]] = (), note: str = "nothing to draw yet: press space or n") -> Text:
+                  key: list[tuple[str, str]] = (), note: str = "") -> Text:
     """Curves against x on a linear or log10 y axis. Log: values that are not positive leave gaps.
     Linear: the axis ends at LINEAR_CLIP times the largest first value (above the lowest), so a run
     that blows up cannot flatten the rest; the title then says so. NaN / inf leave gaps."""
+    note = note or tr("nothing to draw yet: press space or n")
     ys = []
     for curve in curves:
         y = np.asarray(curve.y, dtype=np.float64)
@@ -157,7 +163,12 @@ def curves_figure(curves: list[Curve], log_scale: bool, width: int, height: int,
         y_ticks = [t for t in y_ticks if abs(t - round(t)) < 1e-9] or y_ticks
     plot = Plot(width, height, (x_lo, x_hi, lo, hi), title=title, y_log=log_scale, y_ticks=y_ticks,
                 x_ticks=[t for t in nice_ticks(x_lo, x_hi, max(2, width // 12)) if t == int(t)])
-    plot.key = list(key) + ([(f"  (cut at {LINEAR_CLIP:g}× the start; l: log)", "dim")] if clipped else [])
+    if clipped:      # the note that fits the title line whole, longest first (a narrow loss plot at 80x24)
+        room = width - cell_len(title) - sum(cell_len(text) for text, _ in key)
+        notes = (tr("  (cut at {clip}× the start; l: log)", clip=f"{LINEAR_CLIP:g}"),
+                 tr("  (cut at {clip}×; l: log)", clip=f"{LINEAR_CLIP:g}"), tr("  (cut; l: log)"))
+        key = list(key) + [(next((n for n in notes if cell_len(n) <= room), notes[-1]), "dim")]
+    plot.key = list(key)
     for curve, x, y in zip(curves, xs, ys):
         plot.line(x, np.minimum(y, hi) if clipped else y, curve.style)
     for curve, x, y in zip(curves, xs, ys):
@@ -177,7 +188,7 @@ def draw_losses(race, log_scale: bool, width: int, height: int) -> Text:
             steps, _, loss = lane.history.series(LOSS_POINTS)
             curves.append(Curve(steps, loss - floor if floor is not None else loss, lane.colour,
                                 DIVERGED_MARK if lane.run.diverged else marker_of(lane.colour)))
-    title = "loss − f* (log scale)" if floor is not None else "loss"
+    title = tr("loss − f* (log scale)") if floor is not None else tr("loss")
     return curves_figure(curves, floor is not None, width, height, title)
 
 
@@ -192,7 +203,7 @@ def legend_text(race, width: int, rows: int) -> Text:
             entry = Text.assemble((marker_of(lane.colour) + " ", f"bold {lane.colour}"), lane.label,
                                   f" {loss:.3g}" if math.isfinite(loss) else " nan")
             if lane.run.diverged:
-                entry.append(f" {DIVERGED_MARK} diverged", style="bold")
+                entry.append(f" {DIVERGED_MARK} {tr('diverged')}", style="bold")
             entries.append(entry)
     column = max((e.cell_len for e in entries), default=1) + 2
     per_line = max(1, width // column)
@@ -249,13 +260,13 @@ def heatmap_text(sweep: dict, width: int) -> Text:
     loss = sweep["final_loss"]
     finite = np.isfinite(loss)
     text = Text()
-    text.append(f"final loss after {sweep['steps']} steps: ", style="bold")
-    text.append("low ")
+    text.append(tr("final loss after {steps} steps: ", steps=sweep["steps"]), style="bold")
+    text.append(tr("low") + " ")
     for ch, colour in zip(HEAT_CHARS[::-1], HEAT_COLOURS):
         text.append(ch * 2, style=colour)
-    text.append(" high   ")
+    text.append(" " + tr("high") + "   ")
     text.append("xx", style=DIVERGED_STYLE)
-    text.append(" diverged\n")
+    text.append(f" {tr('diverged')}\n")
     if finite.any():
         logs = np.log10(np.maximum(loss[finite], 1e-300))
         lo, hi = float(logs.min()), float(logs.max())
@@ -278,13 +289,14 @@ def heatmap_text(sweep: dict, width: int) -> Text:
     text.append(f"{'':10} {values_a[0]:<.3g} … {values_a[-1]:.3g}  ({sweep['axis_a']} →, {sweep['axis_b']} ↑)\n")
     if finite.any():
         best = np.unravel_index(np.argmin(np.where(finite, loss, np.inf)), loss.shape)
-        text.append(f"best: {sweep['axis_a']}={values_a[best[0]]:.4g}, {sweep['axis_b']}={values_b[best[1]]:.4g}"
-                    f" → loss {loss[best]:.4g};  diverged cells: {int((~finite).sum())} of {loss.size}")
+        text.append(tr("best: {cell} → loss {loss};  diverged cells: {count} of {cells}",
+                       cell=f"{sweep['axis_a']}={values_a[best[0]]:.4g}, {sweep['axis_b']}={values_b[best[1]]:.4g}",
+                       loss=f"{loss[best]:.4g}", count=int((~finite).sum()), cells=loss.size))
     return text
 
 
 def failure_note(err: BaseException) -> str:
-    return f"cannot draw this: {type(err).__name__}: {err}"
+    return tr("cannot draw this: {error}", error=f"{type(err).__name__}: {err}")
 
 
 class BraillePlot(Widget):
@@ -328,7 +340,7 @@ class SafePlot(PlotextPlot):
             title = self.draw(plt)
             if self.size.height < SAFE_MIN[1] or self.size.width < SAFE_MIN[0]:
                 plt.clear_figure()          # plotext overprints its axes when squeezed: say so instead
-                return Text(f"{title or 'plot'}: too small to draw here", style="italic")
+                return Text(tr("{title}: too small to draw here", title=title or tr("plot")), style="italic")
             if title:
                 plt.title(title)
             return super().render()

@@ -8,9 +8,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from rich.cells import cell_len
+
+from ...i18n import N_, tr
 
 ARROWS = (("gradient", "g", "bright_red"), ("momentum", "m", "bright_blue"), ("step", "Δ", "bright_white"))
-LEGEND = {"gradient": "-g (downhill)", "momentum": "-m (momentum)", "step": "step"}
+LEGEND = {"gradient": N_("-g (downhill)"), "momentum": N_("-m (momentum)"), "step": N_("step")}
+SHORT_LEGEND = {"gradient": "-g", "momentum": "-m", "step": N_("step")}
 DIRECTION_SPAN = 0.15       # a direction's length, as a fraction of the window's width
 SHORTEST_STEP = 0.03        # a step shorter than this fraction of the window is drawn at it (direction only)
 
@@ -37,5 +41,17 @@ def draw_step(plot, writer, w) -> None:
         tip = (w[0] + vector[0] * factor, w[1] + vector[1] * factor)
         plot.line(np.array([w[0], tip[0]]), np.array([w[1], tip[1]]), style)
         plot.mark(tip[0], tip[1], char, f"bold {style}")
-        drawn.append((f" {char} {LEGEND[name]}", f"bold {style}"))
-    plot.key = plot.key + drawn
+        drawn.append((name, char, f"bold {style}"))
+    plot.key = arrows_key(plot, drawn)
+
+
+def arrows_key(plot, drawn) -> list[tuple[str, str]]:
+    """The title's key with the arrows' legend whole: the contour's own key shortens, then the
+    legend (the arrows are what an inspecting student reads; a cut legend left Δ unexplained)."""
+    room = plot.width - cell_len(plot.title)
+    short_contour = [("+", "bold"), (tr(" min"), "")]
+    for contour, legend in ((plot.key, LEGEND), (short_contour, LEGEND), (short_contour, SHORT_LEGEND)):
+        key = contour + [(f" {char} {tr(legend[name])}", style) for name, char, style in drawn]
+        if sum(cell_len(text) for text, _ in key) <= room:
+            return key
+    return key
