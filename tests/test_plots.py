@@ -139,6 +139,7 @@ def test_run_colours_stay_apart_as_textual_and_a_256_colour_terminal_show_them()
     shown = {Color.parse(c).get_truecolor(theme) for c in RUN_COLOURS}
     assert len(shown) == len(RUN_COLOURS)
     assert len({Color.parse(c).downgrade(ColorSystem.EIGHT_BIT).number for c in RUN_COLOURS}) == len(RUN_COLOURS)
+    assert len({Color.parse(c).get_truecolor(theme) for c in HEAT_COLOURS}) == len(HEAT_COLOURS)   # the sweep map's levels
 
 
 def test_equal_losses_at_the_right_edge_share_one_row():

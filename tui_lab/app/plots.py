@@ -231,8 +231,10 @@ def legend_text(race, width: int, rows: int) -> Text:
 
 
 HEAT_CHARS = ".,:;-=+*#@"
-HEAT_COLOURS = ("green", "green", "bright_green", "yellow", "yellow", "bright_yellow", "magenta", "magenta",
-                "red", "red")
+# low loss green to high loss red, as xterm-256 values: Textual shows the ANSI names magenta and red as one
+# pink and green as bright_green, which merged the top four and the bottom three levels
+HEAT_COLOURS = ("#00af00", "#5faf00", "#87d700", "#afd700", "#d7d700", "#ffd700", "#ffaf00", "#ff8700",
+                "#ff5f00", "#ff0000")
 DIVERGED_STYLE = "bold bright_white on blue"     # a hue the loss scale never uses
 
 
