@@ -16,8 +16,12 @@ def _(result):
     assert [n for _, n in model.layer_params()] == [160, 4640, 1290]
     first_map = 16 * 8 * 8                                          # what the first conv layer outputs
     assert 64 * first_map + first_map == 66_560                     # a dense layer giving the same map
-    assert round(cnn["test_metric"], 3) == 0.986 and round(cnn["test_metric"] * 359) == 354
-    assert round(cnn["test_loss"], 3) == 0.051
+    assert result["train"]["epochs"] == 10
+    first_step = tui_lab.load_scenario("images-mlp-vs-cnn").settings.make_trainers(0)[0]
+    first_step.advance(3)                                           # lesson step 1: past 0.9 already
+    assert first_step.evaluate(first_step.test_idx)[1] > 0.9
+    assert round(cnn["test_metric"], 3) == 0.981 and round(cnn["test_metric"] * 359) == 352
+    assert round(cnn["test_loss"], 3) == 0.074
     mlps = {}
     for hidden in (64, 256):
         raw = scenario_raw("images-mlp-vs-cnn")
@@ -26,8 +30,8 @@ def _(result):
         mlps[hidden] = (out["model"]["n_params"], out["runs"][0])
     (n64, r64), (n256, r256) = mlps[64], mlps[256]
     assert (n64, n256) == (4810, 19210) and n64 < 6090 < n256
-    assert round(r64["test_metric"], 3) == 0.969 and round(r64["test_loss"], 3) == 0.100
-    assert round(r256["test_metric"], 3) == 0.975 and round(r256["test_loss"], 3) == 0.081
+    assert round(r64["test_metric"], 3) == 0.964 and round(r64["test_loss"], 3) == 0.146
+    assert round(r256["test_metric"], 3) == 0.969 and round(r256["test_loss"], 3) == 0.097
     assert cnn["test_metric"] > r256["test_metric"] > r64["test_metric"]
     assert cnn["test_loss"] < r256["test_loss"] < r64["test_loss"]
 
