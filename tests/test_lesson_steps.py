@@ -1,0 +1,58 @@
+"""Lesson entries show the state their text describes. `]` to entry i reloads the lesson's scenario
+and takes the steps of entries 1..i (entry i's included), so an entry's `steps` are taken on entering
+it: an Inspect lesson's "Step N:" entry must sit at step N, its first entry at step 1."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app_helpers import SURFACE_ONLY, ready, until
+from test_inspector_app import view_text
+from tui_lab import load_scenario
+from tui_lab.app.lab import LabApp
+from tui_lab.scenario.shipped import shipped_names
+
+INSPECT_LESSONS = sorted(n for n in shipped_names() if n.startswith("inspect-"))
+
+
+def entered_steps(scenario) -> list[int]:
+    """The run's step count on entering each lesson entry."""
+    total, out = 0, []
+    for lesson in scenario.lessons:
+        total += lesson.steps
+        out.append(total)
+    return out
+
+
+def described_step(text: str, index: int) -> int | None:
+    """The step an Inspect lesson entry reads: "Step N: ..." opens it, and the first entry reads step 1."""
+    m = re.match(r"(?:Step|스텝) (\d+):", text)
+    return int(m.group(1)) if m else (1 if index == 0 else None)
+
+
+@pytest.mark.parametrize("name", INSPECT_LESSONS)
+def test_inspect_lesson_entries_sit_at_the_step_they_read(name):
+    scenario = load_scenario(name)
+    for i, (lesson, at) in enumerate(zip(scenario.lessons, entered_steps(scenario))):
+        for text in (lesson.text, lesson.text_ko):
+            step = described_step(text, i)
+            if step is not None:
+                assert at == step, f"{name} entry {i + 1} reads step {step} but enters at step {at}"
+    assert len(INSPECT_LESSONS) >= 9
+
+
+async def test_inspect_adam_lesson_shows_the_step_each_entry_reads():
+    app = LabApp("inspect-adam", panels=SURFACE_ONLY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = await ready(pilot)
+        await pilot.press("right_square_bracket")
+        await until(pilot, lambda: panel.race is not None and panel.race.lanes[0].run.t == 1)
+        await pilot.press("I")
+        await until(pilot, lambda: "step t = 1" in view_text(app))
+        assert "not taken yet" not in view_text(app)
+        await pilot.press("right_square_bracket")
+        await until(pilot, lambda: panel.race is not None and panel.race.lanes[0].run.t == 10)
+        await until(pilot, lambda: "step t = 10" in view_text(app))
+        assert app.errors == []
