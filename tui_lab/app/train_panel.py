@@ -28,6 +28,7 @@ from textual.message import Message
 from textual.widgets import Label, RadioButton, RadioSet, Select, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
+from ..i18n import N_, tr
 from .commands import Command
 from .canvas import RUN_COLOURS as CANVAS_COLOURS
 from .forms import FormPanel, edited, field_row
@@ -42,6 +43,8 @@ from .surface_panel import OPTIMIZER_NAMES, redraw_hz
 SPEEDS = (10, 30, 100, 300, 1_000, 0)        # epochs per second; 0 = as fast as it goes
 DEFAULT_SPEED = 2
 CHUNK_SECONDS = 0.06                          # at full speed, a worker chunk takes about this long
+LESSON_FRAMES = 5                             # a lesson step draws at most about this many frames:
+                                              # a frame of the image board costs ~0.15 s CPU
 GRID = (72, 36)                               # decision-boundary grid (columns, rows) in data coordinates
 CURVE_POINTS = 300
 # Each run's colour in plotext and in the Rich legend.
@@ -52,15 +55,15 @@ MAX_RUNS = 16
 LEGEND_LINES = 5                              # runs listed under the loss plot at once
 
 TRAIN_COMMANDS = [
-    Command("v", "select_next", "Next run", "show the next run's fit and loss curves"),
-    Command("l", "toggle_log", "Log loss", "loss plot: linear / log scale", footer=False),
-    Command("a", "add_run", "Add run", "add an optimizer run (Runs tab to edit it)", footer=False),
-    Command("d", "remove_run", "Remove run", "remove the selected run", footer=False),
-    Command("plus", "faster", "Faster", "more epochs per second", footer=False),
-    Command("minus", "slower", "Slower", "fewer epochs per second", footer=False),
-    Command("1", "show_tab('train-view')", "Train tab", "data, fit and loss curves", footer=False),
-    Command("2", "show_tab('train-setup')", "Setup tab", "data set, model, batch size, regularizers", footer=False),
-    Command("3", "show_tab('train-runs')", "Runs tab", "optimizers and their hyperparameters", footer=False),
+    Command("v", "select_next", N_("Next run"), N_("show the next run's fit and loss curves")),
+    Command("l", "toggle_log", N_("Log loss"), N_("loss plot: linear / log scale"), footer=False),
+    Command("a", "add_run", N_("Add run"), N_("add an optimizer run (Runs tab to edit it)"), footer=False),
+    Command("d", "remove_run", N_("Remove run"), N_("remove the selected run"), footer=False),
+    Command("plus", "faster", N_("Faster"), N_("more epochs per second"), footer=False),
+    Command("minus", "slower", N_("Slower"), N_("fewer epochs per second"), footer=False),
+    Command("1", "show_tab('train-view')", N_("Train tab"), N_("data, fit and loss curves"), footer=False),
+    Command("2", "show_tab('train-setup')", N_("Setup tab"), N_("data set, model, batch size, regularizers"), footer=False),
+    Command("3", "show_tab('train-runs')", N_("Runs tab"), N_("optimizers and their hyperparameters"), footer=False),
 ]
 
 
@@ -140,20 +143,21 @@ class TrainLab:
     def view(self, index: int, with_fit: bool) -> RunView:
         from ..core.train import BEST_EPOCH, EARLY_STOPPED, TRAIN_LOSS, TRAIN_METRIC, VAL_LOSS, VAL_METRIC
 
-        tr = self.trainers[index]
-        train_metric = tr.history[TRAIN_METRIC, tr.epoch - 1] if tr.epoch else math.nan
-        val_metric = tr.history[VAL_METRIC, tr.epoch - 1] if tr.epoch else math.nan
-        state = ("diverged" if tr.diverged else f"early stop, best {int(tr.progress[BEST_EPOCH])}"
-                 if tr.status == EARLY_STOPPED else "done" if tr.finished else "")
+        trainer = self.trainers[index]
+        train_metric = trainer.history[TRAIN_METRIC, trainer.epoch - 1] if trainer.epoch else math.nan
+        val_metric = trainer.history[VAL_METRIC, trainer.epoch - 1] if trainer.epoch else math.nan
+        state = (tr("diverged") if trainer.diverged
+                 else tr("early stop, best {epoch}", epoch=int(trainer.progress[BEST_EPOCH]))
+                 if trainer.status == EARLY_STOPPED else tr("done") if trainer.finished else "")
         fit = images = None
         if with_fit and self.image_shape is not None:
-            images = image_snapshot(tr, self.test_curves[index], self.chosen_image, self.image_shape)
+            images = image_snapshot(trainer, self.test_curves[index], self.chosen_image, self.image_shape)
         elif with_fit:
-            out = tr.predict(self.grid)
-            fit = out if tr.data.is_regression else (out > 0.5).astype(int) if out.ndim == 1 else out.argmax(axis=1)
-        return RunView(tr.label, RUN_COLOURS[index % len(RUN_COLOURS)], tr.epoch, tr.config.epochs,
-                       tr.curve(TRAIN_LOSS).copy(), tr.curve(VAL_LOSS).copy(), float(train_metric),
-                       float(val_metric), state, fit, images, tr.measured_sharpness())
+            out = trainer.predict(self.grid)
+            fit = out if trainer.data.is_regression else (out > 0.5).astype(int) if out.ndim == 1 else out.argmax(axis=1)
+        return RunView(trainer.label, RUN_COLOURS[index % len(RUN_COLOURS)], trainer.epoch, trainer.config.epochs,
+                       trainer.curve(TRAIN_LOSS).copy(), trainer.curve(VAL_LOSS).copy(), float(train_metric),
+                       float(val_metric), state, fit, images, trainer.measured_sharpness())
 
     def snapshot(self, selected: int) -> list[RunView]:
         """Every run's curves; fits for the selected run (all runs for regression: curves are cheap)."""
@@ -275,7 +279,7 @@ class TrainPanel(TrainInspectorHost, FormPanel):
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="train-tabs", initial="train-view"):
-            with TabPane("Train", id="train-view"):
+            with TabPane(tr("Train"), id="train-view"):
                 with Horizontal(id="train-row"):
                     yield DataPlot(self, id="train-data")
                     yield ImageBoard(id="train-images")
@@ -283,9 +287,9 @@ class TrainPanel(TrainInspectorHost, FormPanel):
                         yield LossPlot(self, id="train-loss")
                         yield Static(id="train-legend")
                         yield StepView(id="step-view")
-            with TabPane("Setup", id="train-setup"):
+            with TabPane(tr("Setup"), id="train-setup"):
                 yield VerticalScroll(id="train-setup-form")
-            with TabPane("Runs", id="train-runs"):
+            with TabPane(tr("Runs"), id="train-runs"):
                 yield VerticalScroll(id="train-runs-form")
         yield Static("", id="train-error")
 
@@ -297,7 +301,7 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         self._stop()
         self.lab = None
         self.views = []
-        self._say("warming up the training kernels (the first start compiles them)…")
+        self._say(tr("warming up the training kernels (the first start compiles them)…"))
         self._prepare(copy.deepcopy(scenario.raw) if scenario.raw else None, scenario)
 
     def step_once(self) -> None:
@@ -307,7 +311,7 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         if self._ready():
             self._stop()
             self.lab.restart()
-            self._refresh_views("reset: every run back at epoch 0")
+            self._refresh_views(tr("reset: every run back at epoch 0"))
 
     def advance(self, steps: int) -> None:
         """`steps` epochs further, as fast as they go (a lesson step plays in seconds), then paused."""
@@ -330,10 +334,10 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         lab = self.lab
         generation = lab.generation
         left = budget
-        chunk = 1
+        chunk = 1 if budget is None else max(1, -(-budget // LESSON_FRAMES))
         while not worker.is_cancelled:
             if lab.finished():
-                self.post_message(self.Stopped("done"))
+                self.post_message(self.Stopped(N_("done")))
                 return
             speed = SPEEDS[self.speed] if budget is None else 0
             if speed:
@@ -351,7 +355,7 @@ class TrainPanel(TrainInspectorHost, FormPanel):
             if left is not None:
                 left -= step
                 if left <= 0:
-                    self.post_message(self.Stopped("paused"))
+                    self.post_message(self.Stopped(N_("paused")))
                     return
             if speed:
                 time.sleep(max(0.0, step / speed - elapsed))
@@ -365,7 +369,7 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         self.views = message.views
         self.selected = 0
         await self._rebuild_forms()
-        self._changed(self._summary("ready: space trains, n runs one epoch, r resets"))
+        self._changed(self._summary(N_("ready: space trains, n runs one epoch, r resets")))
 
     def on_train_panel_progress(self, message: Progress) -> None:
         if self.lab is not None and message.generation == self.lab.generation:
@@ -390,7 +394,7 @@ class TrainPanel(TrainInspectorHost, FormPanel):
             self._update_legend()
             self.inspect_refresh()
         if self.running or self.stepping:
-            self._say(self._summary("running" if self.running else "stepping"))
+            self._say(self._summary(N_("running") if self.running else N_("stepping")))
         self._drawn.set()
 
     def _refresh_views(self, status: str) -> None:
@@ -401,15 +405,17 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         return self.lab
 
     def _finished_text(self) -> str:
-        return "every run has finished: raise epochs (Setup tab) or press r"
+        return tr("every run has finished: raise epochs (Setup tab) or press r")
 
     def _summary(self, state: str) -> str:
+        state = tr(state)       # the words passed in are marked N_ where they are written
         if self.lab is None or not self.views:
             return state
         epoch = max(v.epoch for v in self.views)
         speed = SPEEDS[self.speed]
-        pace = f"{speed} epochs/s" if speed else "full speed"
-        return f"{state}: epoch {epoch}/{self.lab.epochs} ({pace}; +/- to change)"
+        pace = tr("{speed} epochs/s", speed=speed) if speed else tr("full speed")
+        return tr("{state}: epoch {epoch}/{epochs} ({pace}; +/- to change)",
+                  state=state, epoch=epoch, epochs=self.lab.epochs, pace=pace)
 
     # --- drawing ---------------------------------------------------------------------------
     def draw_data(self, plt) -> str:
@@ -428,7 +434,7 @@ class TrainPanel(TrainInspectorHost, FormPanel):
                     pad = 0.5 * (hi - lo)
                     plt.plot(grid, np.clip(v.fit, lo - pad, hi + pad).tolist(), marker="braille", color=v.colour[0])
             plt.xlim(x0, x1)
-            return f"{data.name}: • train ○ val, gray truth"
+            return tr("{name}: • train ○ val, gray truth", name=data.name)
         if view.fit is not None:
             for k in range(data.n_classes):
                 cells = lab.grid[view.fit == k]
@@ -442,7 +448,7 @@ class TrainPanel(TrainInspectorHost, FormPanel):
                 plt.scatter(data.x[pts, 0].tolist(), data.x[pts, 1].tolist(), marker=mark, color=colour)
         plt.xlim(x0, x1)
         plt.ylim(y0, y1)
-        return f"{data.name}: ● train ○ val"
+        return tr("{name}: ● train ○ val", name=data.name)
 
     def draw_losses(self, width: int, height: int) -> Text:
         """The selected run's train and validation loss per epoch; the key shows each line's own colour."""
@@ -450,9 +456,10 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         curves = [Curve(*thin(values, CURVE_POINTS), style, "●")
                   for values, style in ((view.train_loss, TRAIN_STYLE), (view.val_loss, VAL_STYLE)) if values.size]
         gap = view.val_loss[-1] - view.train_loss[-1] if view.val_loss.size and view.train_loss.size else math.nan
-        key = [(" ━ train", f"bold {TRAIN_STYLE}"), (" ━ val", f"bold {VAL_STYLE}"), (f"  gap {fmt3(gap)}", "")]
-        return curves_figure(curves, self.log_loss, width, height, f"{view.label}: loss" + (" (log)" if self.log_loss else ""),
-                             key, note="press space or n to train")
+        key = [(" ━ " + tr("train"), f"bold {TRAIN_STYLE}"), (" ━ " + tr("val"), f"bold {VAL_STYLE}"),
+               ("  " + tr("gap {gap}", gap=fmt3(gap)), "")]
+        title = tr("{label}: loss (log)", label=view.label) if self.log_loss else tr("{label}: loss", label=view.label)
+        return curves_figure(curves, self.log_loss, width, height, title, key, note=tr("press space or n to train"))
 
     def _update_legend(self) -> None:
         """One line per run, its whole label last (never cut; a long one wraps); ▶ marks the run shown.
@@ -461,14 +468,14 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         heads = {v.label.partition(" ")[0] for v in views}
         common = len(heads) == 1 and all(" " in v.label for v in views)   # e.g. "adam l2=0.003": drop "adam"
         first = max(0, min(self.selected - LEGEND_LINES // 2, len(views) - LEGEND_LINES))
-        metric = "R²" if self.lab.data.is_regression else "acc"
+        metric = "R²" if self.lab.data.is_regression else tr("acc")
         labels = [v.label.partition(" ")[2] if common else v.label for v in views]
         shared = shared_prefix(labels)            # e.g. "batch_size=": said once, in the header
         text = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False, title_justify="left",
-                     title=f"runs: {shared}…" if shared else None, title_style="bold")
+                     title=tr("runs: {shared}…", shared=shared) if shared else None, title_style="bold")
         text.add_column("", no_wrap=True)
-        text.add_column("run", overflow="fold")           # a long label wraps in its column
-        for name in ("epoch", "train", "val", metric):
+        text.add_column(tr("run"), overflow="fold")           # a long label wraps in its column
+        for name in (tr("epoch"), tr("train"), tr("val"), metric):
             text.add_column(name, justify="right", no_wrap=True)
         for i in range(first, min(first + LEGEND_LINES, len(views))):
             v = views[i]
@@ -504,45 +511,45 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         data, model, train, reg = (raw.get(k, {}) for k in ("data", "model", "train", "regularize"))
         batch = train.get("batch_size", 0)
         mode = 0 if batch == 0 else 1 if batch == 1 else 2
-        rows = [Label("Data set", classes="section-title"),
+        rows = [Label(tr("Data set"), classes="section-title"),
                 select_row("data set", "train-data-name", DATASETS, data.get("name")),
                 field_row("n", ("data", "n"), data.get("n"), IMAGE_SIZES.get(data.get("name"), 200),
-                          "points in all"),
+                          tr("points in all")),
                 field_row("noise", ("data", "noise"), data.get("noise"),
                           IMAGE_NOISE.get(data.get("name"), 0.1)),
-                field_row("split", ("data", "split"), data.get("split"), [0.6, 0.2, 0.2], "train, val, test")]
+                field_row("split", ("data", "split"), data.get("split"), [0.6, 0.2, 0.2], tr("train, val, test"))]
         if data.get("name") in MULTICLASS:
             rows.append(field_row("classes", ("data", "classes"), data.get("classes"), None, "spirals / blobs"))
-        rows += [Label("Model", classes="section-title"),
+        rows += [Label(tr("Model"), classes="section-title"),
                  select_row("model", "train-model-name", MODELS + ("cnn",), model.get("name")),
-                 field_row("hidden", ("model", "hidden"), model.get("hidden"), [16], "dense layer widths"),
+                 field_row("hidden", ("model", "hidden"), model.get("hidden"), [16], tr("dense layer widths")),
                  select_row("activation", "train-activation", ACTIVATIONS, model.get("activation", "tanh")),
                  field_row("degree", ("model", "degree"), model.get("degree"), 3, "poly"),
                  field_row("init", ("model", "init"), model.get("init"), "xavier", " | ".join(INITS)),
-                 *([field_row("conv", ("model", "conv"), model.get("conv"), [8, 16], "channels per conv layer"),
-                    field_row("kernel", ("model", "kernel"), model.get("kernel"), 3, "kernel side"),
+                 *([field_row("conv", ("model", "conv"), model.get("conv"), [8, 16], tr("channels per conv layer")),
+                    field_row("kernel", ("model", "kernel"), model.get("kernel"), 3, tr("kernel side")),
                     field_row("pool", ("model", "pool"), model.get("pool"), "max", " | ".join(POOLS))]
                    if model.get("name") == "cnn" else []),
-                 Label("Batch size", classes="section-title"),
-                 RadioSet(RadioButton("full batch", value=mode == 0), RadioButton("SGD (1 example)", value=mode == 1),
-                          RadioButton("mini-batch", value=mode == 2), id="train-batch-mode", compact=True),
+                 Label(tr("Batch size"), classes="section-title"),
+                 RadioSet(RadioButton(tr("full batch"), value=mode == 0), RadioButton(tr("SGD (1 example)"), value=mode == 1),
+                          RadioButton(tr("mini-batch"), value=mode == 2), id="train-batch-mode", compact=True),
                  field_row("batch size", ("train", "batch_size"), batch if mode == 2 else None, 0,
-                           "0 = full, 1 = SGD; a list compares"),
+                           tr("0 = full, 1 = SGD; a list compares")),
                  field_row("drop last", ("train", "drop_last"), train.get("drop_last"), False),
                  field_row("epochs", ("train", "epochs"), train.get("epochs"), 100),
-                 field_row("sharpness", ("train", "sharpness"), train.get("sharpness"), 0.0, "λ_max + loss profile radius, 0 = off"),
+                 field_row("sharpness", ("train", "sharpness"), train.get("sharpness"), 0.0, tr("λ_max + loss profile radius, 0 = off")),
                  field_row("seed", ("seed",), raw.get("seed"), 0),
-                 Label("Regularizers (a list of values compares them, one run each)", classes="section-title")]
+                 Label(tr("Regularizers (a list of values compares them, one run each)"), classes="section-title")]
         for key, default, hint in (
                 ("l2", 0.0, "(l2/2)·Σw²"), ("l1", 0.0, "l1·Σ|w|"),
-                ("dropout", 0.0, "dense hidden layers, inverted"),
-                ("batchnorm", False, "mlp hidden / cnn conv layers"), ("input_noise", 0.0, "std on inputs"),
-                ("weight_noise", 0.0, "std on weights"), ("label_smoothing", 0.0, "classification"),
+                ("dropout", 0.0, N_("dense hidden layers, inverted")),
+                ("batchnorm", False, N_("mlp hidden / cnn conv layers")), ("input_noise", 0.0, N_("std on inputs")),
+                ("weight_noise", 0.0, N_("std on weights")), ("label_smoothing", 0.0, N_("classification")),
                 ("mixup", 0.0, "Beta(α, α)"),
-                ("augment", "none", " | ".join(AUGMENTS) + "; images: " + " | ".join(IMAGE_AUGMENTS)),
-                ("cutout", 0, "cnn: square side, px"), ("cutmix", 0.0, "cnn: Beta(α, α)"),
-                ("early_stopping", 0, "patience, 0 = off")):
-            rows.append(field_row(key.replace("_", " "), ("regularize", key), reg.get(key), default, hint))
+                ("augment", "none", tr("{augments}; images: {image_augments}", augments=" | ".join(AUGMENTS), image_augments=" | ".join(IMAGE_AUGMENTS))),
+                ("cutout", 0, N_("cnn: square side, px")), ("cutmix", 0.0, "cnn: Beta(α, α)"),
+                ("early_stopping", 0, N_("patience, 0 = off"))):
+            rows.append(field_row(key.replace("_", " "), ("regularize", key), reg.get(key), default, tr(hint)))
         form = self.query_one("#train-setup-form", VerticalScroll)
         await form.remove_children()
         await form.mount_all(rows)
@@ -550,18 +557,19 @@ class TrainPanel(TrainInspectorHost, FormPanel):
     async def _rebuild_runs(self) -> None:
         from ..core.optim import OPTIMIZERS
 
-        rows = [Label("a: add a run, d: remove the selected one, v: select the next; Enter applies an edit.",
+        rows = [Label(tr("a: add a run, d: remove the selected one, v: select the next; Enter applies an edit."),
                       classes="field-hint")]
         for i, entry in enumerate(self.lab.raw["optimizers"]):
             spec = OPTIMIZERS[entry["name"]]
-            rows += [Label(f"run {i + 1}: {entry.get('label', entry['name'])} — {spec.summary}", classes="section-title"),
+            rows += [Label(tr("run {number}: {label} — {summary}", number=i + 1, label=entry.get('label', entry['name']),
+                              summary=tr(spec.summary)), classes="section-title"),
                      select_row("optimizer", f"train-opt-{i}", OPTIMIZER_NAMES, entry["name"]),
                      field_row("label", ("optimizers", i, "label"), entry.get("label"), entry["name"])]
-            rows += [field_row(h.name, ("optimizers", i, h.name), entry.get(h.name), h.default, h.help)
+            rows += [field_row(h.name, ("optimizers", i, h.name), entry.get(h.name), h.default, tr(h.help))
                      for h in spec.hypers]
             if i < len(self.lab.trainers):
-                rows.append(Static(rule_text(self.lab.trainers[i].optimizer, "update rule (I on the Train tab shows "
-                                                                             "a step's numbers)"), classes="field-hint"))
+                rows.append(Static(rule_text(self.lab.trainers[i].optimizer,
+                                               tr("update rule (I on the Train tab shows a step's numbers)")), classes="field-hint"))
         form = self.query_one("#train-runs-form", VerticalScroll)
         await form.remove_children()
         await form.mount_all(rows)
@@ -591,14 +599,14 @@ class TrainPanel(TrainInspectorHost, FormPanel):
             return
         raw, value, name = self.lab.raw, event.value, select.id or ""
         if name == "train-data-name":
-            applied = await self._edit(switch_data(raw, value), f"data set {value}", rebuild=True)
+            applied = await self._edit(switch_data(raw, value), tr("data set {name}", name=value), rebuild=True)
         elif name == "train-model-name":
-            applied = await self._edit(edited(raw, ("model", "name"), value), f"model {value}", rebuild=True)
+            applied = await self._edit(edited(raw, ("model", "name"), value), tr("model {name}", name=value), rebuild=True)
         elif name == "train-activation":
-            applied = await self._edit(edited(raw, ("model", "activation"), value), f"activation {value}")
+            applied = await self._edit(edited(raw, ("model", "activation"), value), tr("activation {name}", name=value))
         else:
             i = int(name.removeprefix("train-opt-"))
-            applied = await self._edit(switch_optimizer(raw, i, value), f"run {i + 1}: {value}", rebuild=True)
+            applied = await self._edit(switch_optimizer(raw, i, value), tr("run {number}: {name}", number=i + 1, name=value), rebuild=True)
         if applied:
             select.applied = value
 
@@ -611,7 +619,8 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         size = [0, 1, mini][event.index]
         if size != current:
             await self._edit(edited(self.lab.raw, ("train", "batch_size"), size),
-                             f"batch size {size or 'full'}", rebuild=True)
+                             tr("batch size {size}", size=size) if size else tr("batch size full"),
+                             rebuild=True)
 
     @on(TabbedContent.TabActivated, "#train-tabs")
     def _tab_shown(self) -> None:
@@ -621,7 +630,7 @@ class TrainPanel(TrainInspectorHost, FormPanel):
     def action_select_next(self) -> None:
         if self._ready():
             self.selected = (self.selected + 1) % len(self.lab.trainers)
-            self._refresh_views(f"showing {self.lab.trainers[self.selected].label}")
+            self._refresh_views(tr("showing {label}", label=self.lab.trainers[self.selected].label))
 
     # --- image sets (image_views.py draws the board) ----------------------------------------------
     def _show_images(self) -> None:
@@ -638,35 +647,35 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         board = self.query_one("#train-images", ImageBoard)
         board.page = PAGES[(PAGES.index(board.page) + 1) % len(PAGES)]
         board.refresh()
-        self._say(f"image board: {board.page}")
+        self._say(tr("image board: {page}", page=tr(board.page)))
 
     def action_choose_image(self, delta: int) -> None:
         if self._ready() and self.lab.image_shape is not None:
             with self.lab.lock:
                 shown = self.lab.trainers[0].test_idx.size or 1
                 self.lab.chosen_image = (self.lab.chosen_image + delta) % shown
-            self._refresh_views(f"feature maps of test image {self.lab.chosen_image + 1}")
+            self._refresh_views(tr("feature maps of test image {number}", number=self.lab.chosen_image + 1))
 
     def action_toggle_log(self) -> None:
         self.log_loss = not self.log_loss
-        self._changed("loss plot: " + ("log scale" if self.log_loss else "linear scale"))
+        self._changed(tr("loss plot: log scale") if self.log_loss else tr("loss plot: linear scale"))
 
     async def action_add_run(self) -> None:
         if self._ready() and len(self.lab.raw["optimizers"]) < MAX_RUNS:
             raw = copy.deepcopy(self.lab.raw)
             raw["optimizers"].append({"name": "adam", "lr": 0.01})
-            await self._edit(raw, "run added", rebuild=True)
+            await self._edit(raw, tr("run added"), rebuild=True)
 
     async def action_remove_run(self) -> None:
         if not self._ready():
             return
         runs = self.lab.raw["optimizers"]
         if len(runs) <= 1:
-            self._say("the last run stays")
+            self._say(tr("the last run stays"))
             return
         raw = copy.deepcopy(self.lab.raw)
         del raw["optimizers"][min(self.selected, len(runs) - 1) % len(runs)]
-        await self._edit(raw, "run removed", rebuild=True)
+        await self._edit(raw, tr("run removed"), rebuild=True)
 
 
 

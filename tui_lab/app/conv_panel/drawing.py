@@ -9,6 +9,7 @@ import numpy as np
 from rich.text import Text
 
 from ...core.conv import NAMED_KERNELS, Conv, Term, partial_sums
+from ...i18n import pad, tr
 from ...kinds.conv import shape_text
 from .model import MAX_TERMS_SHOWN, PHASES, SETTING_LABELS, SPEEDS, compact, num
 
@@ -34,13 +35,15 @@ class ConvPictures:
         text.append(f"{'1-D' if lay.one_d else '2-D'} {conv.mode}", style="bold")
         if st.kernel_name:
             text.append(f" '{st.kernel_name}'")
-        text.append(f" · in {shape_text(np.shape(shown['input']))} · kernel {shape_text(np.shape(shown['kernel']))}"
-                    f" · out {shape_text(shown['output_shape'])}  ")
-        text.append(PHASES[self.phase], style="bold cyan")
-        text.append(f" · {'playing' if self.playing else 'paused'} ({SPEEDS[self.speed]} terms/s)\n")
+        text.append(" · " + tr("in {input} · kernel {kernel} · out {output}", input=shape_text(np.shape(shown['input'])),
+                               kernel=shape_text(np.shape(shown['kernel'])), output=shape_text(shown['output_shape']))
+                    + "  ")
+        text.append(tr(PHASES[self.phase]), style="bold cyan")
+        text.append(" · " + tr("playing" if self.playing else "paused") + " "
+                    + tr("({speed} terms/s)", speed=SPEEDS[self.speed]) + "\n")
         height, width = conv.formulas()
         if lay.one_d:
-            text.append(f"output length L_out = {width}")
+            text.append(tr("output length L_out = {formula}", formula=width))
         else:
             text.append(f"H_out = {height}\nW_out = {width}")
         return text
@@ -51,11 +54,11 @@ class ConvPictures:
             lay = self.scenario.settings.layout
             where = (f"x{compact(lay.input_index(*cursor.index))}" if cursor.target == "input"
                      else f"k{compact(lay.kernel_index(*cursor.index))}")
-            text = Text(f"typing {where} = ", style="bold")
+            text = Text(tr("typing {where} = ", where=where), style="bold")
             text.append(cursor.typed or " ", style=STYLE_EDIT)
-            text.append("   arrows move, digits - . type, Enter sets, t: kernel / off, Esc stops", style="dim")
+            text.append("   " + tr("arrows move, digits - . type, Enter sets, t: kernel / off, Esc stops"), style="dim")
             return text
-        text = Text("setup (↑↓ pick, +/- change):", style="dim")
+        text = Text(tr("setup (↑↓ pick, +/- change):"), style="dim")
         for i, (name, value) in enumerate(self.setting_values().items()):
             if value is None:
                 continue
@@ -65,8 +68,8 @@ class ConvPictures:
         return text
 
     def keys_text(self) -> str:
-        return ("n/→ next term  ← back  . next cell  , previous cell  space play  v speed  b phase  "
-                "m mode  k named kernel  i image view  ↑/↓ +/- settings  t type values")
+        return tr("n/→ next term  ← back  . next cell  , previous cell  space play  v speed  b phase  "
+                  "m mode  k named kernel  i image view  ↑/↓ +/- settings  t type values")
 
     # grids -----------------------------------------------------------------------------------
     def grid(self, arr2d: np.ndarray, styles: dict, pad: tuple = (0, 0, 0, 0), hidden=None) -> list[Text]:
@@ -143,20 +146,22 @@ class ConvPictures:
         if cursor is not None:                 # the value cursor is drawn above every other mark
             styles = in_styles[cursor.index[0]] if cursor.target == "input" else k_styles[cursor.index[:2]]
             styles[cursor.index[-2:]] = STYLE_EDIT
-        rows = [[self.block(f"input ch {c}" if c_n > 1 else "input (zero padding grey)",
+        rows = [[self.block(tr("input ch {channel}", channel=c) if c_n > 1 else tr("input (zero padding grey)"),
                             self.grid(conv.x[c], in_styles[c], conv.padding)) for c in range(c_n)]]
-        flipped = " (slid flipped)" if conv.mode == "convolution" else ""
+        flipped = " " + tr("(slid flipped)") if conv.mode == "convolution" else ""
         for o in range(o_n):
-            rows.append([self.block((f"kernel {o} · ch {c}" if o_n > 1 or c_n > 1 else "kernel") + flipped,
+            rows.append([self.block((tr("kernel {kernel} · ch {channel}", kernel=o, channel=c) if o_n > 1 or c_n > 1
+                                     else tr("kernel")) + flipped,
                                     self.grid(conv.kernel[o, c], k_styles[(o, c)])) for c in range(c_n)])
         done = self.done_mask()
         if self.phase == 0:
-            rows.append([self.block(f"output ch {o} (bias {num(conv.bias[o])})" if o_n > 1 else "output",
+            rows.append([self.block(tr("output ch {channel} (bias {bias})", channel=o, bias=num(conv.bias[o])) if o_n > 1
+                                    else tr("output"),
                                     self.grid(d.output[o], {entry[1:]: STYLE_CURSOR} if entry[0] == o else {},
                                               hidden=lambda r, c, o=o: not done[o, r, c]))
                          for o in range(o_n)])
         else:
-            rows.append([self.block(f"g = dL/d(out) ch {o}" if o_n > 1 else "g = dL/d(output)",
+            rows.append([self.block(tr("g = dL/d(out) ch {channel}", channel=o) if o_n > 1 else "g = dL/d(output)",
                                     self.grid(d.grad_output[o], g_styles[o])) for o in range(o_n)])
             lay = self.scenario.settings.layout
             target = d.grad_kernel if self.phase == 1 else d.grad_input
@@ -172,7 +177,8 @@ class ConvPictures:
         for row in rows:
             out.append_text(self.side_by_side(row))
         if self.phase:
-            out.append(f"grad_bias = sum of g per channel = {', '.join(num(v) for v in d.grad_bias)}\n", style="dim")
+            out.append(tr("grad_bias = sum of g per channel = {values}", values=", ".join(num(v) for v in d.grad_bias)) + "\n",
+                       style="dim")
         return out
 
     def done_mask(self) -> np.ndarray:
@@ -198,18 +204,18 @@ class ConvPictures:
         g_at = lambda index: "g" + compact(lay.output_index(*index))      # noqa: E731
         if self.phase == 0:
             name, left, right, what = ("output" + compact(lay.output_index(*entry)), x_at, k_at,
-                                       "input x kernel over the window")
+                                       tr("input x kernel over the window"))
         elif self.phase == 1:
             name, left, right, what = ("grad_kernel" + compact(lay.kernel_index(*entry)), x_at, g_at,
-                                       "input x g over the window positions")
+                                       tr("input x g over the window positions"))
         else:
             name, left, right, what = ("grad_input" + compact(lay.input_index(*entry)), g_at, k_at,
-                                       "g x kernel over the windows on it")
-        text = Text(f"{name} = sum of {what}\n", style="bold")
-        text.append(f"term {len(terms)}/{total}\n")
+                                       tr("g x kernel over the windows on it"))
+        text = Text(tr("{name} = sum of {what}", name=name, what=what) + "\n", style="bold")
+        text.append(tr("term {done}/{total}", done=len(terms), total=total) + "\n")
         first_shown = max(0, len(terms) - MAX_TERMS_SHOWN)
         if first_shown:
-            text.append(f"… {first_shown} earlier terms\n", style="dim")
+            text.append(tr("… {count} earlier terms", count=first_shown) + "\n", style="dim")
         channel_sum = 0.0
         slice_terms = int(np.prod(conv.kernel.shape[2:]))     # forward terms per input channel
         for n, t in enumerate(terms):
@@ -218,16 +224,18 @@ class ConvPictures:
                             f" = {num(t.product)}   Σ {num(sums[n])}\n", style="bold" if n == len(terms) - 1 else "")
             channel_sum += t.product
             if self.phase == 0 and conv.x.shape[0] > 1 and (n + 1) % slice_terms == 0:
-                text.append(f"  channel {t.left_index[0]} adds {num(channel_sum)}\n", style="cyan")
+                text.append("  " + tr("channel {channel} adds {sum}", channel=t.left_index[0], sum=num(channel_sum)) + "\n",
+                            style="cyan")
                 channel_sum = 0.0
         if len(terms) == total:
             value = sums[-1] if sums else 0.0
             if self.phase == 0:
                 o = entry[0]
-                text.append(f"+ bias {num(conv.bias[o])} → {name} = {num(value + conv.bias[o])}\n", style=STYLE_DONE)
+                text.append(tr("+ bias {bias} → {name} = {value}", bias=num(conv.bias[o]), name=name,
+                               value=num(value + conv.bias[o])) + "\n", style=STYLE_DONE)
                 if conv.x.shape[0] > 1:
-                    text.append(f"({conv.x.shape[0]} channel sums add into one output channel; kernel {o} "
-                                f"makes output channel {o})\n", style="dim")
+                    text.append(tr("({count} channel sums add into one output channel; kernel {kernel} makes output "
+                                   "channel {kernel})", count=conv.x.shape[0], kernel=o) + "\n", style="dim")
             else:
                 text.append(f"{name} = {num(value)}\n", style=STYLE_DONE)
         return text
@@ -239,7 +247,7 @@ class ConvPictures:
             return st.kernel_name, NAMED_KERNELS[st.kernel_name]
         if st.layout.one_d:
             return "blur", NAMED_KERNELS["blur"]
-        return "kernel 0 (channel 0 slice)", self.data.conv.kernel[0, 0]
+        return tr("kernel 0 (channel 0 slice)"), self.data.conv.kernel[0, 0]
 
     def filtered_picture(self) -> tuple[np.ndarray, np.ndarray, str]:
         """The picture (RGB) and each of its channels filtered by the kernel with the current stride,
@@ -282,7 +290,7 @@ class ConvPictures:
         rgb, out, name = self.filtered_picture()
         left, right = self.half_blocks(rgb), self.half_blocks(out)
         width = rgb.shape[2]
-        text = Text(f"{'picture'.ljust(width)}   filtered by {name}\n", style="bold")
+        text = Text(pad(tr("picture"), width) + "   " + tr("filtered by {name}", name=name) + "\n", style="bold")
         for n in range(max(len(left), len(right))):
             text.append_text(left[n] if n < len(left) else Text(" " * width))
             text.append("   ")
@@ -293,11 +301,11 @@ class ConvPictures:
 
     def image_notes(self) -> Text:
         name, kernel = self.image_kernel()
-        text = Text(f"kernel: {name}\n", style="bold")
+        text = Text(tr("kernel: {name}", name=name) + "\n", style="bold")
         for row in kernel:
             text.append("  " + "  ".join(num(v).rjust(5) for v in row) + "\n")
-        text.append(f"sum of weights: {num(kernel.sum())}\n")
-        text.append("sum 1 keeps the brightness (blur, sharpen); sum 0 shows only change (edge, sobel),\n"
-                    "drawn as the size of the response. Each colour channel is filtered on its own here.\n"
-                    "k: next named kernel · i: back to the numbers", style="dim")
+        text.append(tr("sum of weights: {sum}", sum=num(kernel.sum())) + "\n")
+        text.append(tr("sum 1 keeps the brightness (blur, sharpen); sum 0 shows only change (edge, sobel),\n"
+                       "drawn as the size of the response. Each colour channel is filtered on its own here.\n"
+                       "k: next named kernel · i: back to the numbers"), style="dim")
         return text

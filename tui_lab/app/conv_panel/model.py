@@ -11,10 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...core.conv import Conv
+from ...i18n import N_
 
 SPEEDS = (1, 2, 4, 8, 16, 32)       # terms per second when playing
 DEFAULT_SPEED = 2
-PHASES = ("forward", "kernel gradient", "input gradient")
+PHASES = (N_("forward"), N_("kernel gradient"), N_("input gradient"))      # shown translated
 SETTINGS = ("height", "width", "channels", "kernels", "kernel size", "stride", "padding", "dilation")
 SETTING_LABELS = {"height": "H", "width": "W", "channels": "C", "kernels": "O", "kernel size": "k",
                   "stride": "stride", "padding": "padding", "dilation": "dilation"}

@@ -27,39 +27,40 @@ from textual.message import Message
 from textual.widgets import Static
 
 from ...core.conv import NAMED_KERNELS, Term
+from ...i18n import N_, tr
 from ..autoplay import AutoplayPanel
 from ..commands import Command
 from .drawing import STYLE_ERROR, ConvPictures
 from .model import DEFAULT_SPEED, LIMITS, PHASES, SETTINGS, SPEEDS, Computed, Stepper, ValueCursor, with_entry
 
 CONV_COMMANDS = [
-    Command("right", "step_term(1)", "Term ›", "add the next product (same as n)", footer=False, view="step"),
-    Command("left", "step_term(-1)", "‹ Term", "take the last product back", footer=False, view="step"),
-    Command("full_stop", "step_entry(1)", "Cell ›", "finish this output cell / gradient entry, or go to the next",
+    Command("right", "step_term(1)", N_("Term ›"), N_("add the next product (same as n)"), footer=False, view="step"),
+    Command("left", "step_term(-1)", N_("‹ Term"), N_("take the last product back"), footer=False, view="step"),
+    Command("full_stop", "step_entry(1)", N_("Cell ›"), N_("finish this output cell / gradient entry, or go to the next"),
             view="step"),
-    Command("comma", "step_entry(-1)", "‹ Cell", "back one output cell / gradient entry", footer=False, view="step"),
-    Command("b", "next_phase", "Phase", "forward → kernel gradient → input gradient"),
-    Command("m", "toggle_mode", "Mode", "convolution (flipped kernel) / cross-correlation"),
-    Command("k", "next_named_kernel", "Kernel", "the next named kernel: blur, sharpen, edge, sobel, emboss..."),
-    Command("i", "toggle_image", "Image", "image view: a built-in picture filtered by the kernel"),
-    Command("up", "select_setting(-1)", "Setting ↑", "select the previous setting", footer=False, view="step"),
-    Command("down", "select_setting(1)", "Setting ↓", "select the next setting", footer=False, view="step"),
-    Command("plus,equals_sign", "change_setting(1)", "+", "increase the selected setting", footer=False, view="step"),
-    Command("minus", "change_setting(-1)", "-", "decrease the selected setting", footer=False, view="step"),
-    Command("t", "edit_values", "Type", "a cursor on the input, then on the kernel, then off: type a value in place"),
-    Command("v", "next_speed", "Speed", "autoplay speed (terms per second)", footer=False),
-    Command("pageup", "scroll_view(-1)", "Page up", "scroll the panel up", footer=False),
-    Command("pagedown", "scroll_view(1)", "Page down", "scroll the panel down", footer=False),
+    Command("comma", "step_entry(-1)", N_("‹ Cell"), N_("back one output cell / gradient entry"), footer=False, view="step"),
+    Command("b", "next_phase", N_("Phase"), N_("forward → kernel gradient → input gradient")),
+    Command("m", "toggle_mode", N_("Mode"), N_("convolution (flipped kernel) / cross-correlation")),
+    Command("k", "next_named_kernel", N_("Kernel"), N_("the next named kernel: blur, sharpen, edge, sobel, emboss...")),
+    Command("i", "toggle_image", N_("Image"), N_("image view: a built-in picture filtered by the kernel")),
+    Command("up", "select_setting(-1)", N_("Setting ↑"), N_("select the previous setting"), footer=False, view="step"),
+    Command("down", "select_setting(1)", N_("Setting ↓"), N_("select the next setting"), footer=False, view="step"),
+    Command("plus,equals_sign", "change_setting(1)", "+", N_("increase the selected setting"), footer=False, view="step"),
+    Command("minus", "change_setting(-1)", "-", N_("decrease the selected setting"), footer=False, view="step"),
+    Command("t", "edit_values", N_("Type"), N_("a cursor on the input, then on the kernel, then off: type a value in place")),
+    Command("v", "next_speed", N_("Speed"), N_("autoplay speed (terms per second)"), footer=False),
+    Command("pageup", "scroll_view(-1)", N_("Page up"), N_("scroll the panel up"), footer=False),
+    Command("pagedown", "scroll_view(1)", N_("Page down"), N_("scroll the panel down"), footer=False),
 ] + [
-    Command("left", "move_cursor(0, -1)", "Cursor ←", "move the value cursor", footer=False, view="edit"),
-    Command("right", "move_cursor(0, 1)", "Cursor →", "move the value cursor", footer=False, view="edit"),
-    Command("up", "move_cursor(-1, 0)", "Cursor ↑", "move the value cursor", footer=False, view="edit"),
-    Command("down", "move_cursor(1, 0)", "Cursor ↓", "move the value cursor", footer=False, view="edit"),
-    Command("0,1,2,3,4,5,6,7,8,9,minus,full_stop", "type_value", "Digits", "type the new value (- and . too)",
+    Command("left", "move_cursor(0, -1)", N_("Cursor ←"), N_("move the value cursor"), footer=False, view="edit"),
+    Command("right", "move_cursor(0, 1)", N_("Cursor →"), N_("move the value cursor"), footer=False, view="edit"),
+    Command("up", "move_cursor(-1, 0)", N_("Cursor ↑"), N_("move the value cursor"), footer=False, view="edit"),
+    Command("down", "move_cursor(1, 0)", N_("Cursor ↓"), N_("move the value cursor"), footer=False, view="edit"),
+    Command("0,1,2,3,4,5,6,7,8,9,minus,full_stop", "type_value", N_("Digits"), N_("type the new value (- and . too)"),
             footer=False, view="edit"),
-    Command("backspace", "erase_value", "Erase", "erase the last typed character", footer=False, view="edit"),
-    Command("enter", "apply_value", "Set value", "set the entry under the cursor to the typed value", view="edit"),
-    Command("escape", "stop_edit", "Stop typing", "hide the value cursor", footer=False, view="edit"),
+    Command("backspace", "erase_value", N_("Erase"), N_("erase the last typed character"), footer=False, view="edit"),
+    Command("enter", "apply_value", N_("Set value"), N_("set the entry under the cursor to the typed value"), view="edit"),
+    Command("escape", "stop_edit", N_("Stop typing"), N_("hide the value cursor"), footer=False, view="edit"),
 ]
 
 
@@ -108,7 +109,7 @@ class ConvPanel(AutoplayPanel, ConvPictures):
 
     def compose(self) -> ComposeResult:
         with ConvView(id="conv-scroll"):
-            yield Static("no scenario loaded", id="conv-head")
+            yield Static(tr("no scenario loaded"), id="conv-head")
             yield Static("", id="conv-settings")
             yield Static("", id="conv-problem")
             with Horizontal(id="conv-row"):
@@ -139,14 +140,19 @@ class ConvPanel(AutoplayPanel, ConvPictures):
         self.advance(1)
 
     def advance(self, steps: int) -> None:
-        """`steps` terms forward (across entries), then paused; kept for later while still computing."""
+        """`steps` terms forward (across entries, and past a phase's end into the next phase at its
+        start, in `b`'s order, so a lesson reaches the backward phases), then paused; kept for
+        later while still computing."""
         if self.data is None or self.stepper is None:
             self.pending_steps += steps
             return
         self._pause()
         for _ in range(steps):
             if not self.stepper.step():
-                break
+                if self.phase == len(PHASES) - 1:
+                    break
+                self.phase += 1
+                self._restart_phase()
         self.refresh_view()
 
     def reset(self) -> None:
@@ -218,7 +224,8 @@ class ConvPanel(AutoplayPanel, ConvPictures):
             return
         value = cursor.value()
         if value is None:
-            self.explain(f"type a number first (not '{cursor.typed}')" if cursor.typed else "type a number first")
+            self.explain(tr("type a number first (not '{typed}')", typed=cursor.typed) if cursor.typed
+                         else tr("type a number first"))
             return
         lay = self.scenario.settings.layout
         if cursor.target == "input":
@@ -250,12 +257,12 @@ class ConvPanel(AutoplayPanel, ConvPictures):
             self.phase = (self.phase + 1) % len(PHASES)
             self._restart_phase()
             self.refresh_view()
-            self._say(f"phase: {PHASES[self.phase]}")
+            self._say(tr("phase: {phase}", phase=tr(PHASES[self.phase])))
 
     def action_next_speed(self) -> None:
         self.speed = (self.speed + 1) % len(SPEEDS)
         self._start_timer(1.0 / SPEEDS[self.speed])
-        self._say(f"speed: {SPEEDS[self.speed]} terms per second")
+        self._say(tr("speed: {speed} terms per second", speed=SPEEDS[self.speed]))
         self.refresh_view()
 
     def action_toggle_mode(self) -> None:
@@ -267,7 +274,7 @@ class ConvPanel(AutoplayPanel, ConvPictures):
         if self.scenario is None:
             return
         if self.scenario.settings.layout.one_d:
-            self.explain("named kernels are 3 x 3 (2-D): this is a 1-D convolution")
+            self.explain(tr("named kernels are 3 x 3 (2-D): this is a 1-D convolution"))
             return
         names = list(NAMED_KERNELS)
         current = self.scenario.settings.kernel_name
@@ -298,12 +305,12 @@ class ConvPanel(AutoplayPanel, ConvPictures):
         name = SETTINGS[self.selected]
         value = self.setting_values()[name]
         if value is None:
-            self.explain(f"{name} does not apply to a 1-D convolution")
+            self.explain(tr("{name} does not apply to a 1-D convolution", name=name))
             return
         low, high = LIMITS[name]
         new = value + direction
         if not low <= new <= high:
-            self.explain(f"{name} stays within {low}..{high} here")
+            self.explain(tr("{name} stays within {low}..{high} here", name=name, low=low, high=high))
             return
         self.edit(**self.setting_edit(name, new))
 
@@ -362,7 +369,7 @@ class ConvPanel(AutoplayPanel, ConvPictures):
         """Show why a change was refused; the last valid setup stays on screen."""
         self.problem_text = text
         self.query_one("#conv-problem", Static).update(Text("✗ " + text, style=STYLE_ERROR))
-        self._say(f"not applied: {text}")
+        self._say(tr("not applied: {reason}", reason=text))
 
     # --- computing --------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="conv-compute", exit_on_error=False)
@@ -430,17 +437,21 @@ class ConvPanel(AutoplayPanel, ConvPictures):
             self._pause()
         self.refresh_view()
 
+    def loaded(self) -> bool:
+        return self.data is not None and self.stepper is not None
+
     def _ready(self) -> bool:
-        if self.data is None or self.stepper is None:
-            self._say("still computing: one moment…")
+        if not self.loaded():
+            self._say(tr("still computing: one moment…"))
             return False
         return True
 
     def _progress(self, state: str) -> str:
         s = self.stepper
-        unit = "cell" if self.phase == 0 else "entry"
-        return (f"{state}: {PHASES[self.phase]}, {unit} {s.entry + 1}/{len(s.counts)}, "
-                f"term {s.k}/{s.counts[s.entry]}")
+        unit = tr("cell") if self.phase == 0 else tr("entry")
+        return tr("{state}: {phase}, {unit} {entry}/{entries}, term {term}/{terms}", state=tr(state),
+                  phase=tr(PHASES[self.phase]), unit=unit, entry=s.entry + 1, entries=len(s.counts), term=s.k,
+                  terms=s.counts[s.entry])
 
     # --- drawing ----------------------------------------------------------------------------
     def refresh_view(self) -> None:
@@ -449,7 +460,7 @@ class ConvPanel(AutoplayPanel, ConvPictures):
         if self.cursor is not None:
             self.cursor.fit((self.data.conv.x if self.cursor.target == "input" else self.data.conv.kernel).shape)
         # the status line follows every change of the view, so the two never disagree
-        self._say(self._progress("done" if self.stepper.finished else "playing" if self.playing else "paused"))
+        self._say(self._progress(N_("done") if self.stepper.finished else N_("playing") if self.playing else N_("paused")))
         self.query_one("#conv-head", Static).update(self.head_text())
         self.query_one("#conv-settings", Static).update(self.settings_text())
         self.query_one("#conv-problem", Static).update(

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from ...core.validate import CV_METHODS
+from ...i18n import tr
 from .model import ValidateState, candidate_key, candidate_name, complexity, varying_keys
 
 LOG_SPAN = 30.0             # loss plots switch to a log axis when the losses span more than this factor
@@ -37,7 +38,7 @@ class LossAxis:
 
     @property
     def note(self) -> str:
-        return " (log axis)" if self.log else ""
+        return " " + tr("(log axis)") if self.log else ""
 
 
 def clipped(values, ylim: tuple[float, float]) -> list[float]:
@@ -87,7 +88,7 @@ class Figures:
             mine = y == label
             plt.scatter(x[mine, 0].tolist(), x[mine, 1].tolist(), marker="dot",
                         color=CLASS_COLOURS[int(label) % len(CLASS_COLOURS)])
-        return "training points", "one colour per class"
+        return tr("training points"), tr("one colour per class")
 
     def _draw_data(self, plt) -> None:
         p = self.state.problem
@@ -104,37 +105,39 @@ class Figures:
         plt.plot(self.outcome.curves["grid"].tolist(), clipped(values, self._ylim), marker="braille", color=color)
 
     def _truth(self) -> str:
-        return ", green the truth" if "truth" in self.outcome.curves else ""
+        return tr(", green the truth") if "truth" in self.outcome.curves else ""
 
     def _fits_refit(self, plt) -> tuple[str, str]:
         """Cross-validation: the chosen candidate refit on the pool, once every fold is in."""
         refit = self.outcome.curves.get("refit")
         if refit is None or self.shown < self.state.total:
-            return "data", f"gray training points{self._truth()}; the chosen model appears at the end"
+            return tr("data"), tr("gray training points{truth}; the chosen model appears at the end", truth=self._truth())
         self._curve(plt, refit, "orange")
         chosen = {k.removeprefix("chosen_"): v for k, v in self.outcome.summary.items() if k.startswith("chosen_")}
         keys = [k for k in varying_keys(self.outcome.extras.get("candidates", [])) if k in chosen]
-        name = candidate_name(chosen, keys) or "model"
-        return f"chosen: {name}", f"orange the chosen {name} refit on train + validation{self._truth()}"
+        name = candidate_name(chosen, keys) or tr("model")
+        return (tr("chosen: {name}", name=name),
+                tr("orange the chosen {name} refit on train + validation{truth}", name=name, truth=self._truth()))
 
     def _fits_capacity(self, plt) -> tuple[str, str]:
         if not self.shown:
-            return "data", f"gray training points{self._truth()}"
+            return tr("data"), tr("gray training points{truth}", truth=self._truth())
         self._curve(plt, self.outcome.curves["fits"][self.shown - 1], "orange")
         row = self.outcome.results[self.shown - 1]
         name = f"{complexity([row])} {row[complexity([row])]}"
-        return f"fit of {name}", f"orange the fit of {name}{self._truth()}"
+        return tr("fit of {name}", name=name), tr("orange the fit of {name}{truth}", name=name, truth=self._truth())
 
     def _fits_bias_variance(self, plt) -> tuple[str, str]:
         if not self.shown:
-            return "data", f"gray training points{self._truth()}"
+            return tr("data"), tr("gray training points{truth}", truth=self._truth())
         i = self.shown - 1
         for fit in self.outcome.curves["fans"][i]:
             self._curve(plt, fit, "gray")
         self._curve(plt, self.outcome.curves["mean_fits"][i], "orange")
         row = self.outcome.results[i]
         name = f"{complexity([row])} {row[complexity([row])]}"
-        return f"{name}: fits to fresh data", f"gray fits to fresh data sets, orange their mean{self._truth()}"
+        return (tr("{name}: fits to fresh data", name=name),
+                tr("gray fits to fresh data sets, orange their mean{truth}", truth=self._truth()))
 
     def _fits_bootstrap(self, plt) -> tuple[str, str]:
         curves = self.outcome.curves
@@ -144,10 +147,11 @@ class Figures:
         if self.shown >= self.state.total:
             self._curve(plt, curves["band_low"], "red")
             self._curve(plt, curves["band_high"], "red")
-            band = f", red the {self.outcome.summary['level']:.0%} band"
+            band = tr(", red the {level} band", level=f"{self.outcome.summary['level']:.0%}")
         self._curve(plt, curves["fit"], "orange")
         count = min(self.shown, len(curves["fits"]))
-        return f"{count} bootstrap fits", f"gray fits to resamples, orange the fit to all data{band}"
+        return (tr("{count} bootstrap fits", count=count),
+                tr("gray fits to resamples, orange the fit to all data{band}", band=band))
 
     def _fits_bagging(self, plt) -> tuple[str, str]:
         curves = self.outcome.curves
@@ -156,13 +160,14 @@ class Figures:
             self._curve(plt, fit, "gray")
         if self.shown:
             self._curve(plt, curves["ensembles"][self.shown - 1], "orange")
-        return (f"ensemble of {self.shown}",
-                f"orange the ensemble of {self.shown}, blue a single model, gray the latest members")
+        return (tr("ensemble of {count}", count=self.shown),
+                tr("orange the ensemble of {count}, blue a single model, gray the latest members", count=self.shown))
 
     def _fits_boosting(self, plt) -> tuple[str, str]:
         if self.shown:
             self._curve(plt, self.outcome.curves["path"][self.shown - 1], "orange")
-        return f"after {self.shown} rounds", f"orange the boosted fit after {self.shown} rounds{self._truth()}"
+        return (tr("after {count} rounds", count=self.shown),
+                tr("orange the boosted fit after {count} rounds{truth}", count=self.shown, truth=self._truth()))
 
     def _draw_trials(self, plt) -> tuple[str, str]:
         """Search: where each strategy's trials landed in the hyperparameter plane (λ on a log axis)."""
@@ -170,7 +175,7 @@ class Figures:
         names = [key.removeprefix("grid_") for key in self.outcome.results[0] if key.startswith("grid_")
                  and key not in ("grid_cv", "grid_best")]
         if not rows:
-            return "trials", "blue ■ grid, orange ● random"
+            return tr("trials"), tr("blue ■ grid, orange ● random")
         for strategy, marker, colour in (("grid", "■", "blue"), ("random", "●", "orange")):
             points = [[self._searched(name, r[f"{strategy}_{name}"]) for name in names] for r in rows]
             xs = [p[0] for p in points]
@@ -182,7 +187,7 @@ class Figures:
             pad = 0.05 * (high - low) or 0.5
             axis(low - pad, high + pad)
         axis = " × ".join("log10 λ" if n == "l2" else n for n in names)
-        return f"trials in {axis}", "blue ■ grid, orange ● random"
+        return tr("trials in {axis}", axis=axis), tr("blue ■ grid, orange ● random")
 
     @staticmethod
     def _searched(name: str, value: float) -> float:
@@ -213,11 +218,12 @@ class Figures:
             w = weights[self.shown - 1]                  # what the latest stump was fit to
             top = w >= np.quantile(w, 0.9)
             plt.scatter(x[top, 0].tolist(), x[top, 1].tolist(), marker="×", color="red")
-            heavy = ", red × the heaviest 10% the latest stump was fit to"
+            heavy = tr(", red × the heaviest 10% the latest stump was fit to")
         if not self.shown:
-            return "training points", "one colour per class"
-        stumps = f"{self.shown} stump{'s' if self.shown > 1 else ''}"
-        return f"after {stumps}", f"dim dots the regions after {stumps}, points by class{heavy}"
+            return tr("training points"), tr("one colour per class")
+        stumps = tr("{count} stumps", count=self.shown) if self.shown > 1 else tr("1 stump")
+        return (tr("after {stumps}", stumps=stumps),
+                tr("dim dots the regions after {stumps}, points by class{heavy}", stumps=stumps, heavy=heavy))
 
     # --- the right picture --------------------------------------------------------------------
     def _draw_losses(self, plt) -> tuple[str, str]:
@@ -237,18 +243,18 @@ class Figures:
         for name, color in series:
             if rows and name in rows[0]:
                 plt.plot(xs, axis([r[name] for r in rows]), marker="braille", color=color)
-                drawn.append(f"{color} {name.removesuffix('_loss')}")
+                drawn.append(f"{tr(color)} {tr(name.removesuffix('_loss'))}")
         if method == "bagging" and rows:
             plt.hline(axis([self.outcome.summary["single_test_loss"]])[0], "blue")
-            drawn.append("blue line a single model's test loss")
+            drawn.append(tr("blue line a single model's test loss"))
             if "variance" in rows[0]:
                 plt.plot(xs, axis([r["variance"] for r in rows]), marker="braille", color="magenta")
-                drawn.append("magenta variance")
+                drawn.append(tr("magenta variance"))
         axis.ticks(plt)
         if rows:
             plt.xlim(min(xs), max(r[key] for r in every))
-        what = key if method == "capacity" else "number of models"
-        return f"loss vs {what}{axis.note}", ", ".join(drawn)
+        what = key if method == "capacity" else tr("number of models")
+        return tr("loss vs {what}", what=what) + axis.note, ", ".join(drawn)
 
     def _draw_cv(self, plt, rows) -> tuple[str, str]:
         candidates = self.outcome.extras["candidates"]
@@ -260,7 +266,7 @@ class Figures:
                 plt.scatter(folds, axis([r["train_loss"] for r in rows]), marker="●", color="blue")
                 plt.xlim(0.5, len(self.outcome.results) + 0.5)
             axis.ticks(plt)
-            return f"loss per fold{axis.note}", "orange ● validation, blue ● train"
+            return tr("loss per fold") + axis.note, tr("orange ● validation, blue ● train")
         names = [candidate_name(c, varying_keys(candidates)) for c in candidates]
         index = {candidate_key(c): i + 1 for i, c in enumerate(candidates)}
         xs = [index[candidate_key(r)] for r in rows]
@@ -274,7 +280,7 @@ class Figures:
         axis.ticks(plt)
         plt.xticks(list(range(1, len(names) + 1)), names)
         plt.xlim(0.5, len(names) + 0.5)
-        return f"validation loss per candidate{axis.note}", "gray · each fold, orange ● their mean"
+        return tr("validation loss per candidate") + axis.note, tr("gray · each fold, orange ● their mean")
 
     def _draw_nested(self, plt) -> tuple[str, str]:
         rows = self.state.rows
@@ -291,9 +297,9 @@ class Figures:
         if self.shown >= self.state.total:
             plt.hline(axis([s["nested_loss_mean"]])[0], "orange")
             plt.hline(axis([s["plain_cv_loss"]])[0], "gray")
-            extra = "; lines: orange the nested mean, gray plain CV's best"
+            extra = tr("; lines: orange the nested mean, gray plain CV's best")
         axis.ticks(plt)
-        return f"per outer fold{axis.note}", f"blue ● inner CV of the choice, orange ■ outer score{extra}"
+        return tr("per outer fold") + axis.note, tr("blue ● inner CV of the choice, orange ■ outer score{extra}", extra=extra)
 
     def _draw_search_progress(self, plt) -> tuple[str, str]:
         rows = self.state.rows
@@ -305,7 +311,7 @@ class Figures:
             plt.plot(trials, axis([r["random_best"] for r in rows]), marker="braille", color="orange")
         plt.xlim(1, max(2, len(every)))
         axis.ticks(plt)
-        return f"best CV loss so far{axis.note}", "blue grid, orange random"
+        return tr("best CV loss so far") + axis.note, tr("blue grid, orange random")
 
     def _draw_adaboost_errors(self, plt) -> tuple[str, str]:
         rows = self.state.rows
@@ -317,12 +323,12 @@ class Figures:
         plt.xlim(1, max(2, self.state.total))
         plt.ylim(0, max(0.05, max((r["train_error"] for r in self.outcome.results), default=0.5) * 1.1,
                         max((r.get("test_error", 0.0) for r in self.outcome.results), default=0.5) * 1.1))
-        return "error rate vs rounds", "blue train, orange validation, red test"
+        return tr("error rate vs rounds"), tr("blue train, orange validation, red test")
 
     def _draw_decomposition(self, plt) -> tuple[str, str]:
         rows = self.state.rows
         if not rows:
-            return "bias² + variance + noise", "per complexity"
+            return tr("bias² + variance + noise"), tr("per complexity")
         # the axis stops at a few times the noise floor: an overfit degree's variance can be 1000 times
         # larger, and its bar (clipped, its measured error drawn as ▲ on the top edge) would hide the rest
         top = min(max(r["expected_error"] for r in rows), 4 * max(r["noise"] for r in rows))
@@ -341,14 +347,14 @@ class Figures:
                 plt.scatter(*zip(*points), marker=marker, color="red")
         plt.xticks(at, [str(r[complexity(rows)]) for r in rows])
         plt.ylim(0, top * 1.05)
-        return (f"decomposition per {complexity(rows)}",
-                "blue bias², orange variance, gray noise; red ● measured error (▲ off the top)")
+        return (tr("decomposition per {complexity}", complexity=complexity(rows)),
+                tr("blue bias², orange variance, gray noise; red ● measured error (▲ off the top)"))
 
     def _draw_spread(self, plt) -> tuple[str, str]:
         rows = self.state.rows
         summary = self.outcome.summary
         if len(rows) < 2:
-            return "test loss of refits", "the histogram fills as replicates are revealed"
+            return tr("test loss of refits"), tr("the histogram fills as replicates are revealed")
         values = np.array([r["test_loss"] for r in rows])
         cap = np.percentile(values, 95) * 2
         plt.hist(np.minimum(values, cap).tolist(), bins=20, color="orange")
@@ -357,5 +363,5 @@ class Figures:
             plt.vline(summary["test_loss_ci_low"], "red")
             plt.vline(summary["test_loss_ci_high"], "red")
             plt.vline(summary["test_loss"], "blue")
-            extra = f"; red the {summary['level']:.0%} interval, blue the full fit"
-        return f"test loss of {len(rows)} refits", f"orange histogram{extra}"
+            extra = tr("; red the {level} interval, blue the full fit", level=f"{summary['level']:.0%}")
+        return tr("test loss of {count} refits", count=len(rows)), tr("orange histogram{extra}", extra=extra)

@@ -11,36 +11,42 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+from rich.cells import cell_len
 from rich.text import Text
 
 from ...core.datasets import CLASSIFICATION, REGRESSION
 from ...core.validate import CV_METHODS, METHODS
+from ...i18n import N_, tr
 
 CANDIDATE_KEYS = ("degree", "width", "l2")
 FOLD_MARKS = {0: ("·", "dim"), 1: ("█", "dodger_blue2"), 2: ("░", "orange1"), 3: ("×", "red")}
 FOLD_VIEWS = CV_METHODS + ("nested",)        # methods whose rows are folds: the fold layout shows them
 SETUP_DATASETS = REGRESSION + CLASSIFICATION
 TITLES = {
-    "kfold": "k-fold cross-validation", "loo": "leave-one-out cross-validation",
-    "leave_p_out": "leave-p-out: exhaustive cross-validation",
-    "timeseries": "forward-chaining (time series) validation",
-    "nested": "nested cross-validation: the inner loop chooses, the outer loop scores",
-    "search": "hyperparameter search: grid against random, same budget",
-    "capacity": "capacity: under- and overfitting", "bias_variance": "bias-variance decomposition",
-    "bootstrap": "bootstrap: spread of fits and of the test loss", "bagging": "bagging: averaging bootstrap models",
-    "boosting": "boosting: fitting the residuals, round by round",
-    "adaboost": "AdaBoost: decision stumps on reweighted samples",
-}
+    "kfold": N_("k-fold cross-validation"), "loo": N_("leave-one-out cross-validation"),
+    "leave_p_out": N_("leave-p-out: exhaustive cross-validation"),
+    "timeseries": N_("forward-chaining (time series) validation"),
+    "nested": N_("nested cross-validation: the inner loop chooses, the outer loop scores"),
+    "search": N_("hyperparameter search: grid against random, same budget"),
+    "capacity": N_("capacity: under- and overfitting"), "bias_variance": N_("bias-variance decomposition"),
+    "bootstrap": N_("bootstrap: spread of fits and of the test loss"),
+    "bagging": N_("bagging: averaging bootstrap models"),
+    "boosting": N_("boosting: fitting the residuals, round by round"),
+    "adaboost": N_("AdaBoost: decision stumps on reweighted samples"),
+}     # shown translated
 # The Setup tab's fields per [validate] key: (label, default shown, hint). Which appear depends on
 # the method (the kind's KEY_METHODS says which keys a method reads).
 VALIDATE_FIELDS = {
-    "k": ("k", 5, "folds (outer folds for nested)"), "inner_k": ("inner k", 4, "folds of each inner loop"),
-    "p": ("p", 2, "points held out per split"), "degrees": ("degrees", "model's", "candidates, e.g. 1, 3, 9"),
-    "widths": ("widths", "model's", "mlp widths to compare"), "l2": ("l2 (λ)", 0.0, "one value or candidates"),
-    "budget": ("budget", 16, "trials per strategy"), "n_boot": ("n_boot", 100, "bootstrap replicates"),
-    "ci": ("ci", 0.95, "interval level"), "n_models": ("n_models", 50, "models / rounds"),
-    "depth": ("depth", 3, "learner tree only"), "learning_rate": ("learning rate", 0.1, "shrinks each model"),
-    "n_datasets": ("n_datasets", 100, "fresh training sets"),
+    "k": ("k", 5, N_("folds (outer folds for nested)")), "inner_k": ("inner k", 4, N_("folds of each inner loop")),
+    "p": ("p", 2, N_("points held out per split")),
+    "degrees": ("degrees", N_("model's"), N_("candidates, e.g. 1, 3, 9")),
+    "widths": ("widths", N_("model's"), N_("mlp widths to compare")),
+    "l2": ("l2 (λ)", 0.0, N_("one value or candidates")),
+    "budget": ("budget", 16, N_("trials per strategy")), "n_boot": ("n_boot", 100, N_("bootstrap replicates")),
+    "ci": ("ci", 0.95, N_("interval level")), "n_models": ("n_models", 50, N_("models / rounds")),
+    "depth": ("depth", 3, N_("learner tree only")),
+    "learning_rate": ("learning rate", 0.1, N_("shrinks each model")),
+    "n_datasets": ("n_datasets", 100, N_("fresh training sets")),
 }
 CHOICE_KEYS = {"select": ("min", "one_se"), "learner": ("model", "stump", "tree")}
 SEARCH_DEFAULTS = {"degree": [1, 15], "l2": [1e-8, 10.0]}
@@ -114,9 +120,9 @@ def setup_fields(raw: dict) -> list[tuple[str, tuple, object, object, str]]:
     """(label, key path, value, default, hint) of the Setup tab's input rows for this scenario."""
     data, model, table = raw.get("data", {}), raw.get("model"), raw.get("validate", {})
     method = table.get("method", "kfold")
-    rows = [("n", ("data", "n"), data.get("n"), 200, "points in all"),
+    rows = [("n", ("data", "n"), data.get("n"), 200, tr("points in all")),
             ("noise", ("data", "noise"), data.get("noise"), 0.1, ""),
-            ("split", ("data", "split"), data.get("split"), [0.6, 0.2, 0.2], "train, val, test")]
+            ("split", ("data", "split"), data.get("split"), [0.6, 0.2, 0.2], tr("train, val, test"))]
     if model is not None and model.get("name") == "poly" and not table.get("degrees"):
         rows.append(("model degree", ("model", "degree"), model.get("degree"), 3, "poly"))
     closed_form = model is not None and model.get("name") in ("linear", "poly")
@@ -131,12 +137,13 @@ def setup_fields(raw: dict) -> list[tuple[str, tuple, object, object, str]]:
             continue
         if key == "learning_rate" and method == "adaboost":
             default = 1.0
-        rows.append((label, ("validate", key), table.get(key), default, hint))
+        rows.append((label, ("validate", key), table.get(key), tr(default) if isinstance(default, str) else default,
+                     tr(hint)))
     if method == "search":
-        for name, hint in (("degree", "[low, high] integers"), ("l2", "[low, high] > 0, log scale")):
+        for name, hint in (("degree", tr("[low, high] integers")), ("l2", tr("[low, high] > 0, log scale"))):
             rows.append((f"search {name}", ("validate", "space", name), table.get("space", {}).get(name),
-                         "not searched", hint))
-    rows.append(("seed", ("seed",), raw.get("seed"), 0, "data, folds, resamples"))
+                         tr("not searched"), hint))
+    rows.append(("seed", ("seed",), raw.get("seed"), 0, tr("data, folds, resamples")))
     return rows
 
 
@@ -157,7 +164,7 @@ def varying_keys(candidates: list[dict]) -> list[str]:
 
 def complexity(rows: list[dict]) -> str:
     """The swept complexity of capacity / bias_variance rows."""
-    return "width" if rows and "width" in rows[0] else "degree"
+    return "width" if rows and "width" in rows[0] else "degree"     # a key: tr() shows it
 
 
 class ValidateState:
@@ -205,31 +212,34 @@ class ValidateState:
 
     def unit(self) -> str:
         if self.outcome is None:
-            return "row"
+            return tr("row")
         sweep = complexity(self.outcome.results)
-        return {"capacity": sweep, "bias_variance": sweep, "bootstrap": "replicate", "bagging": "model",
-                "boosting": "round", "adaboost": "round", "search": "trial", "nested": "outer fold",
-                "leave_p_out": "split"}.get(self.outcome.method, "fold")
+        return tr({"capacity": sweep, "bias_variance": sweep, "bootstrap": N_("replicate"), "bagging": N_("model"),
+                   "boosting": N_("round"), "adaboost": N_("round"), "search": N_("trial"),
+                   "nested": N_("outer fold"), "leave_p_out": N_("split")}.get(self.outcome.method, N_("fold")))
 
     def progress(self, state: str) -> str:
-        return f"{state}: {self.unit()} {self.shown}/{self.total}"
+        """`state` is marked N_ where it is written."""
+        return tr("{state}: {unit} {shown}/{total}", state=tr(state), unit=self.unit(), shown=self.shown,
+                  total=self.total)
 
     def model_text(self) -> str:
         st = self.scenario.settings
         if st.method == "adaboost":
-            return f"learner: decision stumps, {st.n_models} rounds"
+            return tr("learner: decision stumps, {rounds} rounds", rounds=st.n_models)
         if st.method == "search":
-            return "search over " + ", ".join(f"{name} {low:g}..{high:g}" for name, (low, high) in st.space.items())
+            return tr("search over {space}", space=", ".join(f"{name} {low:g}..{high:g}"
+                                                            for name, (low, high) in st.space.items()))
         if st.method in ("bagging", "boosting") and st.learner != "model":
-            return "learner " + ("stump" if st.learner == "stump" else f"tree of depth {st.depth}")
+            return tr("learner stump") if st.learner == "stump" else tr("learner tree of depth {depth}", depth=st.depth)
         if st.degrees or st.widths:
             return ("degrees " if st.degrees else "widths ") + ", ".join(map(str, st.degrees or st.widths))
-        return f"model {st.model.name}" + (f" degree {st.model.degree}" if st.model.name == "poly" else "")
+        return tr("model {name}", name=st.model.name) + (f" degree {st.model.degree}" if st.model.name == "poly" else "")
 
     def heading(self) -> Text:
         st = self.scenario.settings
         head = Text()
-        head.append(TITLES[st.method], style="bold")
+        head.append(tr(TITLES[st.method]), style="bold")
         head.append(f"  ·  {st.data.name} (n={st.data.n}, noise={st.data.noise:g})  ·  {self.model_text()}")
         return head
 
@@ -238,11 +248,11 @@ class ValidateState:
 
         text = Text()
         if self.rows:
-            text.append("latest: ", style="bold")
+            text.append(tr("latest: "), style="bold")
             text.append("  ".join(f"{k} {fmt(v)}" for k, v in self.rows[-1].items()))
             text.append("\n")
         if self.outcome is not None and self.shown >= self.total:
-            text.append("result: ", style="bold")
+            text.append(tr("result: "), style="bold")
             text.append("  ".join(f"{k} {fmt(v)}" for k, v in self.outcome.summary.items()))
         return text
 
@@ -261,9 +271,10 @@ class ValidateState:
             return candidate_name(row, keys)
 
         prefix = max(len(label_of(r)) for r in self.outcome.results) + 5
-        bins = max(8, min(width - prefix - len(" val 0.0000e+00"), display.size))
+        val = tr("val")
+        bins = max(8, min(width - prefix - cell_len(f" {val} 0.0000e+00"), display.size))
         text = Text()
-        names = ("unused", "train", "validation", "test (never used)" if width >= 60 else "test")
+        names = (tr("unused"), tr("train"), tr("validation"), tr("test (never used)") if width >= 60 else tr("test"))
         for mark, name in zip(FOLD_MARKS.values(), names):
             text.append(*mark)
             text.append(f" {name}  ", style="dim")
@@ -277,5 +288,5 @@ class ValidateState:
             text.append(f"{label_of(row)} {row['fold']:>3} ".rjust(prefix), style="bold")
             for chunk in np.array_split(marks, bins):
                 text.append(*FOLD_MARKS[int(chunk.max())])     # a bin shows its most telling point
-            text.append(f" val {row['val_loss']:.3g}\n")
+            text.append(f" {val} {row['val_loss']:.3g}\n")
         return text

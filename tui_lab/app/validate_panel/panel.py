@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from textual import on, work
@@ -20,6 +21,7 @@ from textual.message import Message
 from textual.widgets import Label, Select, Static, TabbedContent, TabPane
 
 from ...core.validate import METHODS
+from ...i18n import N_, tr
 from ..autoplay import AutoplayPanel
 from ..commands import Command
 from ..forms import FormPanel, edited, field_row
@@ -36,10 +38,10 @@ SHORT_ROWS = 24             # below this panel height a fold layout and the fits
                             # layout while folds are revealed, the chosen model's fit once all are in)
 
 VALIDATE_COMMANDS = [
-    Command("m", "next_method", "Method", "switch to the next validation method (same data and model)"),
-    Command("1", "show_tab('validate-view')", "Validate tab", "the experiment's pictures and numbers",
+    Command("m", "next_method", N_("Method"), N_("switch to the next validation method (same data and model)")),
+    Command("1", "show_tab('validate-view')", N_("Validate tab"), N_("the experiment's pictures and numbers"),
             footer=False),
-    Command("2", "show_tab('validate-setup')", "Setup tab", "data set, n, noise, method and its settings",
+    Command("2", "show_tab('validate-setup')", N_("Setup tab"), N_("data set, n, noise, method and its settings"),
             footer=False),
 ]
 
@@ -62,18 +64,20 @@ class Picture(SafePlot):
             self._key = key
             self.app.call_later(self.key_line.update, coloured_key(key))
         room = max(0, self.size.width - 4)
-        return title if len(title) <= room else title[:max(0, room - 1)] + "…"
+        return title if cell_len(title) <= room else set_cell_size(title, max(0, room - 1)) + "…"
 
 
-COLOUR_WORDS = {"blue": "bold dodger_blue2", "orange": "bold orange1", "green": "bold green", "red": "bold red",
-                "gray": "bold grey62", "magenta": "bold magenta", "dim": "dim"}
+KEY_COLOUR_TEXTS = ("blue", "orange", "green", "red", "gray", "magenta", "dim")     # a key's colour words
+COLOUR_WORDS = dict(zip(KEY_COLOUR_TEXTS, ("bold dodger_blue2", "bold orange1", "bold green", "bold red",
+                                           "bold grey62", "bold magenta", "dim")))
 
 
 def coloured_key(key: str) -> Text:
     """A plot's key with each colour's name written in that colour."""
+    styles = {tr(word): style for word, style in COLOUR_WORDS.items()}     # the key is in the reader's language
     text = Text()
     for word in re.split(r"(\W+)", key):
-        text.append(word, style=COLOUR_WORDS.get(word, ""))
+        text.append(word, style=styles.get(word, ""))
     return text
 
 
@@ -121,8 +125,8 @@ class ValidatePanel(AutoplayPanel, FormPanel):
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="validate-tabs", initial="validate-view"):
-            with TabPane("Validate", id="validate-view"):
-                yield Static("no scenario loaded", id="validate-head")
+            with TabPane(tr("Validate"), id="validate-view"):
+                yield Static(tr("no scenario loaded"), id="validate-head")
                 with Horizontal(id="validate-row"):
                     with Vertical(id="validate-left"):
                         yield Static("", id="validate-layout")
@@ -134,7 +138,7 @@ class ValidatePanel(AutoplayPanel, FormPanel):
                         yield Picture(self.figures, "curves", curves_key, id="validate-right")
                         yield curves_key
                 yield Static("", id="validate-numbers")
-            with TabPane("Setup", id="validate-setup"):
+            with TabPane(tr("Setup"), id="validate-setup"):
                 yield VerticalScroll(id="validate-setup-form")
         yield Static("", id="validate-error")
 
@@ -171,7 +175,7 @@ class ValidatePanel(AutoplayPanel, FormPanel):
         """Compute and show a scenario: an opened one, or this tab's edit of the one in view."""
         self._pause()
         self.state.load(scenario)
-        self._say(f"computing {scenario.settings.method}…")
+        self._say(tr("computing {method}…", method=scenario.settings.method))
         self.query_one("#validate-head", Static).update(f"computing {scenario.settings.method}…")
         self._compute(scenario)
         self.call_later(self._rebuild_setup)
@@ -214,12 +218,12 @@ class ValidatePanel(AutoplayPanel, FormPanel):
         scenario, skipped = next_method(self.scenario.raw, self.scenario.settings.method, load_scenario,
                                         self.state.remembered)
         if scenario is None:
-            self._say("no other method runs on this data and model")
+            self._say(tr("no other method runs on this data and model"))
             return
         self._show(scenario)
         if skipped:
-            self._say(f"computing {scenario.settings.method}… (skipped {', '.join(m.split(' ')[0] for m in skipped)}:"
-                      " not for this data or model)")
+            self._say(tr("computing {method}… (skipped {skipped}: not for this data or model)",
+                         method=scenario.settings.method, skipped=", ".join(m.split(" ")[0] for m in skipped)))
 
     # --- computing ---------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="validate-compute", exit_on_error=False)
@@ -241,15 +245,15 @@ class ValidatePanel(AutoplayPanel, FormPanel):
         self.state.computed(message.problem, message.outcome, message.result)
         self.set_class(self.outcome.method in FOLD_VIEWS, "folds")
         head = self.state.heading()
-        head.append(f"\n{self.total} {self.state.unit()}s: n adds one, space plays, r resets, m next method, "
-                    "2 Setup", style="dim")
+        head.append("\n" + tr("{count} {unit}s: n adds one, space plays, r resets, m next method, 2 Setup",
+                               count=self.total, unit=self.state.unit()), style="dim")
         self.query_one("#validate-head", Static).update(head)
         self._reveal(0)
-        self._say(self.state.progress("ready"))
+        self._say(self.state.progress(N_("ready")))
 
     def on_validate_panel_failed(self, message: Failed) -> None:
         if message.scenario is self.scenario:
-            self._say(f"error: {message.text}")
+            self._say(tr("error: {message}", message=message.text))
 
     # --- revealing ---------------------------------------------------------------------------
     def _reveal(self, count: int) -> None:
@@ -264,7 +268,7 @@ class ValidatePanel(AutoplayPanel, FormPanel):
             layout.update(self.state.fold_layout(size.width or 40, max(4, (size.height or 20) - PLOT_ROWS)))
         self.query_one("#validate-numbers", Static).update(self.state.numbers())
         if not self.playing:
-            self._say(self.state.progress("paused" if self.shown else "ready"))
+            self._say(self.state.progress(N_("paused") if self.shown else N_("ready")))
 
     def _tick(self) -> None:
         if not self.playing or self.outcome is None:
@@ -275,14 +279,17 @@ class ValidatePanel(AutoplayPanel, FormPanel):
             return
         self._credit -= rows
         self._reveal(self.shown + rows)
-        self._say(self.state.progress("playing"))
+        self._say(self.state.progress(N_("playing")))
         if self.shown >= self.total:
             self._pause()
-            self._say(self.state.progress("done"))
+            self._say(self.state.progress(N_("done")))
+
+    def loaded(self) -> bool:
+        return self.outcome is not None
 
     def _ready(self) -> bool:
-        if self.outcome is None:
-            self._say("still computing: one moment…")
+        if not self.loaded():
+            self._say(tr("still computing: one moment…"))
             return False
         return True
 
@@ -304,10 +311,10 @@ class ValidatePanel(AutoplayPanel, FormPanel):
         if shape == self._form_shape:
             return
         self._form_shape = shape
-        rows = [Label("Data", classes="section-title"),
+        rows = [Label(tr("Data"), classes="section-title"),
                 select_row("data set", "validate-data-name", SETUP_DATASETS, raw.get("data", {}).get("name"))]
         rows += [field_row(*spec) for spec in fields[:3]]
-        rows += [Label("Method", classes="section-title"),
+        rows += [Label(tr("Method"), classes="section-title"),
                  select_row("method", "validate-method", METHODS, table.get("method"))]
         for key, choices in CHOICE_KEYS.items():
             if table.get("method") in key_methods()[key]:
@@ -328,7 +335,7 @@ class ValidatePanel(AutoplayPanel, FormPanel):
         if not self._validated(lambda: loaded.append(load_scenario(raw))):
             return False
         self._show(loaded[0])
-        self._say(f"{what}: computing {loaded[0].settings.method}…")
+        self._say(tr("{what}: computing {method}…", what=what, method=loaded[0].settings.method))
         return True
 
     @on(Select.Changed)
