@@ -196,9 +196,9 @@ def curve_lines(snap: ImageSnapshot, width: int) -> list[Text]:
         return [Text(tr("test curves: after the first epoch"), style="italic")]
     acc, loss = tr("test acc"), tr("test loss")
     label = max(cell_len(acc), cell_len(loss)) + 1          # both sparklines start in the same column
-    room = max(4, width - label - 7)
+    room = max(4, width - label - 6)
     first = c.epochs[max(0, len(c.epochs) - room)]
-    return [Text(f"{pad(acc, label)} {c.accuracy[-1]:.3f} ") + Text(sparkline(c.accuracy, room), style="green"),
+    return [Text(f"{pad(acc, label)}{c.accuracy[-1]:.3f} ") + Text(sparkline(c.accuracy, room), style="green"),
             Text(f"{pad(loss, label)}{c.loss[-1]:5.3f} ") + Text(sparkline(c.loss, room), style="rgb(255,165,0)")
             + Text(" " + tr("ep {first}-{last}", first=first, last=c.epochs[-1]), style="dim")]
 
