@@ -56,3 +56,27 @@ async def test_inspect_adam_lesson_shows_the_step_each_entry_reads():
         await until(pilot, lambda: panel.race is not None and panel.race.lanes[0].run.t == 10)
         await until(pilot, lambda: "step t = 10" in view_text(app))
         assert app.errors == []
+
+
+@pytest.mark.parametrize("name, shown", [
+    # per entry: (phase, entry index in the phase's visiting order, its terms all added)
+    ("conv-backward", [(1, 0), (2, 4), (2, 4)]),          # grad_kernel[0][0], then grad_input[1][1]
+    ("conv-1d", [(0, 0), (0, 3), (2, 5)]),                 # first output, last output, all of grad_input
+])
+async def test_conv_lesson_entries_reach_the_phase_they_read(name, shown):
+    from tui_lab.app.conv_panel import ConvPanel
+    from tui_lab.app.conv_panel.model import PHASES
+
+    app = LabApp(name, panels={"conv": ConvPanel})
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = app.query_one(ConvPanel)
+        await until(pilot, panel.loaded)
+        for i, (phase, entry) in enumerate(shown):
+            await pilot.press("b")                  # the student's own phase switch is undone by `]`
+            await pilot.press("right_square_bracket")
+            await until(pilot, lambda: app.lesson_index.get("conv") == i and panel.loaded()
+                        and app._lesson_moves.get("conv") is not None and not panel.pending_steps)
+            await until(pilot, lambda: (panel.phase, panel.stepper.entry) == (phase, entry))
+            assert panel.stepper.k == panel.stepper.counts[entry], f"{name} entry {i + 1}"
+            await until(pilot, lambda: PHASES[phase] in str(app.query_one("#status").render()))
+        assert app.errors == []
