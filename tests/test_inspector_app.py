@@ -147,3 +147,29 @@ def test_the_arrows_legend_is_whole_on_the_contour_title_at_every_size():
         title = plot.render().plain.split("\n")[0]
         assert len(title) <= width and title.rstrip().endswith("Δ step"), (width, title)
         assert " g -g" in title and " m -m" in title, (width, title)
+
+
+async def test_the_whole_rule_shows_without_scrolling_at_80x24_in_a_lesson():
+    """A lesson's text leaves the race row 11 lines at 80x24: the view takes the contour's place
+    and writes each equation = its result, so m̂_t and W_{t+1} show without scrolling; at
+    120x40 it stays beside the contour with every substituted number."""
+    for size, beside in (((80, 24), False), ((120, 40), True)):
+        app = LabApp("inspect-adam", panels=SURFACE_ONLY)
+        async with app.run_test(size=size) as pilot:
+            panel = await ready(pilot)
+            await pilot.press("]", "I")
+            for _ in range(8):
+                await pilot.press("n")
+                await until(pilot, lambda: idle(app))
+            await until(pilot, lambda: "step t = 9" in view_text(app))
+            await pilot.pause()
+            view = app.query_one(StepView)
+            text = view_text(app)
+            assert "m̂_t = m_t / (1 - β₁^t)" in text and "W_{t+1} = W_t - η m̂_t / (√v̂_t + ε)" in text
+            assert view.max_scroll_y == 0 and view.virtual_size.height <= view.scrollable_content_region.height
+            assert app.query_one("#race-plot").display is beside
+            assert ("0.9·(" in text) is beside                 # the substituted numbers where there is room
+            await pilot.press("I")
+            await pilot.pause()
+            assert app.query_one("#race-plot").display and not view.display
+            assert panel.inspector_open is False and app.errors == []

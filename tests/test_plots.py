@@ -373,3 +373,17 @@ def test_warm_up_hands_out_twins_until_its_job_has_run_the_kernel():
     late = SurfaceRun(Surface.build("rosenbrock"), Optimizer("adam", {})).advance(5)
     for a, b in zip(early, late):
         np.testing.assert_array_equal(a, b)
+
+
+def test_plotext_plots_get_round_ticks_unless_the_drawing_set_them():
+    from textual_plotext.plot import Plot as PlotextFigure
+
+    from tui_lab.app.plots import round_ticks
+
+    plt = PlotextFigure()
+    plt.scatter([-0.99, 0.2, 0.96], [2.27, 0.1, -2.10])
+    plt.yticks([-1, 1], ["low", "high"])           # the drawing's own ticks stay
+    round_ticks(plt, 60, 15)
+    monitor = plt._active.monitor
+    assert sorted(zip(monitor.xticks[0], monitor.xlabels[0])) == [(-0.5, "-0.5"), (0.0, "0"), (0.5, "0.5")]
+    assert sorted(monitor.ylabels[0]) == ["high", "low"]

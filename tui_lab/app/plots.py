@@ -22,7 +22,7 @@ from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
 from ..i18n import tr
-from .canvas import DIVERGED_MARK, GRID_STYLE, RUN_COLOURS, RUN_MARKERS, Plot, nice_ticks, note_plot
+from .canvas import DIVERGED_MARK, GRID_STYLE, RUN_COLOURS, RUN_MARKERS, Plot, nice_ticks, note_plot, tick_labels
 
 TRACK_POINTS = 2000      # stored points per run a redraw looks at
 LOSS_POINTS = 400        # points per loss curve
@@ -326,6 +326,25 @@ class BraillePlot(Widget):
             return note_plot(width, height, "", failure_note(err))
 
 
+def round_ticks(plt, width: int, height: int) -> None:
+    """Round ticks (the canvas plots' `nice_ticks`) on each linear axis of a plotext figure whose
+    ticks the drawing left to plotext, which splits the data range evenly (-0.99 -0.50 -0.01 0.47)."""
+    monitor = plt._active.monitor
+    for axis, most, set_ticks in (("x", width // 10, plt.xticks), ("y", height // 3, plt.yticks)):
+        if getattr(monitor, axis + "ticks")[0] is not None or getattr(monitor, axis + "scale")[0] != "linear":
+            continue
+        low, high = getattr(monitor, axis + "lim")[0]
+        values = [v for signal in getattr(monitor, axis) for v in signal
+                  if isinstance(v, (int, float)) and math.isfinite(v)]
+        if not values:
+            continue
+        low = min(values) if low is None else low
+        high = max(values) if high is None else high
+        ticks = nice_ticks(low, high, most)
+        if len(ticks) >= 2:
+            set_ticks(ticks, tick_labels(ticks))
+
+
 class SafePlot(PlotextPlot):
     """A plotext plot drawn from scratch on every render by `draw(plt)`, which returns the plot's
     title (None: nothing to draw). It never raises: plotext's log axis transforms the stored data
@@ -345,6 +364,7 @@ class SafePlot(PlotextPlot):
                 return Text(tr("{title}: too small to draw here", title=title or tr("plot")), style="italic")
             if title:
                 plt.title(title)
+            round_ticks(plt, self.size.width, self.size.height)
             return super().render()
         except Exception as err:
             plt.clear_figure()

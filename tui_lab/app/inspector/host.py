@@ -41,6 +41,10 @@ class InspectorHost:
 
     INSPECT_TAB = ""                 # the panel's tab where the view lives
     HIDDEN_WHILE_INSPECTING: tuple[str, ...] = ()     # ids of the widgets the view replaces
+    INSPECT_ROW = ""                 # id of the row holding the view (its height is the view's)
+    HIDDEN_WHEN_SHORT: tuple[str, ...] = ()   # also replaced when the rule would not fit beside them
+    _layout = None                   # (row size, text) the view was laid out for
+    _side_share = 0.4                # the view's share of the row's width beside the plots
     inspector_open = False
     _inspection = None
     _inspection_key = None
@@ -82,6 +86,9 @@ class InspectorHost:
             self.inspect_refresh(force=True)
         else:
             self._explained = None
+            self._layout = None
+            for widget_id in self.HIDDEN_WHEN_SHORT:
+                self.query_one(f"#{widget_id}").display = True
             self._say(tr("inspector closed"))
         self._dirty = True
 
@@ -98,6 +105,8 @@ class InspectorHost:
         """From the redraw timer: bring the inspection up to the live run (in a worker)."""
         if not self.inspector_open:
             return
+        if self._layout is not None and self._layout[0] != self._row_size():
+            self._lay_out(self._layout[1])       # the terminal was resized
         target = self._inspect_target()
         if target is None:
             return
@@ -132,8 +141,38 @@ class InspectorHost:
         writer = inspection.explain()
         step = inspection.step
         self._explained = (writer, None if step is None else step.w[step.idx])
-        self.query_one(StepView).show(step_text(writer, self._inspect_head(inspection, target[3])))
+        self._lay_out((writer, self._inspect_head(inspection, target[3])))
         self._dirty = True
+
+    def _row_size(self):
+        return self.query_one(f"#{self.INSPECT_ROW}").size if self.INSPECT_ROW else None
+
+    def _lay_out(self, shown) -> None:
+        """Show the step whole without scrolling where the room allows: beside the plots with one
+        line per equation and per number, else one wrapping line per equation, else (a short
+        terminal) in place of the plots in HIDDEN_WHEN_SHORT too, and last each equation = its
+        result only."""
+        writer, head = shown
+        view = self.query_one(StepView)
+        size = self._row_size()
+        self._layout = (size, shown)
+        if size is None or not size.height:
+            view.show(step_text(writer, head))
+            return
+        if all(self.query_one(f"#{widget_id}").display for widget_id in self.HIDDEN_WHEN_SHORT):
+            self._side_share = view.parent.size.width / size.width   # measured while the plots show
+        beside = int(size.width * self._side_share)
+        room = size.height - 2                              # the view's border
+        layouts = [(beside, 0), (beside, 1)]
+        layouts += [(size.width, 0), (size.width, 1)] if self.HIDDEN_WHEN_SHORT else []
+        layouts += [(size.width if self.HIDDEN_WHEN_SHORT else beside, 2)]
+        for width, compact in layouts:
+            text = step_text(writer, head, compact)
+            if len(text.wrap(self.app.console, max(1, width - 4))) <= room:  # border and padding
+                break
+        for widget_id in self.HIDDEN_WHEN_SHORT:
+            self.query_one(f"#{widget_id}").display = width != size.width
+        view.show(text)
 
     def inspect_overlay(self, plot) -> None:
         """Draw the shown step's gradient, momentum and step on a contour Plot (surface only)."""
@@ -144,6 +183,8 @@ class InspectorHost:
 class SurfaceInspectorHost(InspectorHost):
     INSPECT_TAB = "race"
     HIDDEN_WHILE_INSPECTING = ("loss-plot", "legend")
+    INSPECT_ROW = "race-row"
+    HIDDEN_WHEN_SHORT = ("race-plot",)
 
     def _inspect_target(self):
         race = self.race
@@ -170,6 +211,7 @@ class SurfaceInspectorHost(InspectorHost):
 class TrainInspectorHost(InspectorHost):
     INSPECT_TAB = "train-view"
     HIDDEN_WHILE_INSPECTING = ("train-loss",)
+    INSPECT_ROW = "train-row"
     inspected_parameter = 0
 
     def _inspect_target(self):

@@ -34,21 +34,26 @@ def rule_text(optimizer, title: str | None = None) -> Text:
     return out
 
 
-def step_text(writer, head: str) -> Text:
-    """Each equation, then its numbers on the next line (the result in yellow)."""
+def step_text(writer, head: str, compact: int = 0) -> Text:
+    """Each equation, then its numbers on the next line (the result in yellow). For a short
+    terminal, `compact` 1 puts an equation, its numbers and its result on one (wrapping) line;
+    2 leaves the substituted numbers out (equation = result)."""
     out = Text()
     out.append(head + "\n", HEAD_STYLE)
     for note in writer.notes:
         out.append(note + "\n", NOTE_STYLE)
     for line in writer.lines:
-        out.append(line.rule + "\n", RULE_STYLE)
+        out.append(line.rule + (" " if compact else "\n"), RULE_STYLE)
         if line.numbers:
             text, sep, result = line.numbers.rpartition(" = ")
             if sep and text:
-                out.append("  = " + text + "\n", NUMBERS_STYLE)
-                out.append("  = " + result + "\n", RESULT_STYLE)
+                if compact < 2:
+                    out.append(("= " if compact else "  = ") + text + (" " if compact else "\n"), NUMBERS_STYLE)
+                out.append(("= " if compact else "  = ") + result + "\n", RESULT_STYLE)
             else:
-                out.append("  " + line.numbers + "\n", RESULT_STYLE)
+                out.append(("" if compact else "  ") + line.numbers + "\n", RESULT_STYLE)
+        elif compact:
+            out.append("\n")
     out.rstrip()
     return out
 
