@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Input, Static, TabbedContent, Tabs, TabPane
 
-from .commands import Command, routed_bindings, types_into_input
+from ..i18n import N_, tr
+from .commands import Command, routed_bindings, tab_label, types_into_input
 from .panel import KindPanel, PanelError, PanelStatus
 from .screens import BrowserScreen, ConfirmScreen, HelpScreen, LabPalette, PromptScreen
 
@@ -28,32 +30,35 @@ KIND_ORDER = ("validate", "surface", "train", "conv")    # the course's order
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 
 APP_COMMANDS = [
-    Command("space", "run_pause", "Run/pause", "run or pause the simulation in view"),
-    Command("n", "step", "Step", "one step (optimizer step, epoch, kernel position...)"),
-    Command("r", "reset", "Reset", "back to the start of the current setup"),
-    Command("right_square_bracket", "lesson(1)", "Lesson ›", "next lesson step (advances the simulation)"),
-    Command("left_square_bracket", "lesson(-1)", "‹ Lesson", "previous lesson step", footer=False),
-    Command("o", "open", "Open", "open a shipped scenario or a file"),
-    Command("s", "save", "Save", "save the current setup as a scenario file"),
-    Command("e", "export_json", "Export JSON", "export the runs as JSON", footer=False),
-    Command("c", "export_csv", "Export CSV", "export the runs as CSV files into a folder", footer=False),
-    Command("S", "screenshot", "Screenshot", "save an SVG screenshot", footer=False),
-    Command("question_mark", "help", "Help", "every key"),
-    Command("q", "quit", "Quit", "leave the lab"),
-    Command("ctrl+p", "command_palette", "Palette", "the command palette: every command by name", footer=False),
-    Command("escape", "leave_input", "Leave input", "stop typing in an input box (the typed value is applied)",
+    Command("space", "run_pause", N_("Run/pause"), N_("run or pause the simulation in view")),
+    Command("n", "step", N_("Step"), N_("one step (optimizer step, epoch, kernel position...)")),
+    Command("r", "reset", N_("Reset"), N_("back to the start of the current setup")),
+    Command("right_square_bracket", "lesson(1)", N_("Lesson ›"), N_("next lesson step (advances the simulation)")),
+    Command("left_square_bracket", "lesson(-1)", N_("‹ Lesson"), N_("previous lesson step"), footer=False),
+    Command("o", "open", N_("Open"), N_("open a shipped scenario or a file")),
+    Command("s", "save", N_("Save"), N_("save the current setup as a scenario file")),
+    Command("e", "export_json", N_("Export JSON"), N_("export the runs as JSON"), footer=False),
+    Command("c", "export_csv", N_("Export CSV"), N_("export the runs as CSV files into a folder"), footer=False),
+    Command("S", "screenshot", N_("Screenshot"), N_("save an SVG screenshot"), footer=False),
+    Command("question_mark", "help", N_("Help"), N_("every key")),
+    Command("q", "quit", N_("Quit"), N_("leave the lab")),
+    Command("ctrl+p", "command_palette", N_("Palette"), N_("the command palette: every command by name"), footer=False),
+    Command("escape", "leave_input", N_("Leave input"), N_("stop typing in an input box (the typed value is applied)"),
             footer=False),
 ]
 TAB_KEYS = ("f1", "f2", "f3", "f4", "f5", "f6")
+# the top tabs' names (their kinds, capitalized), shown through tab_label
+KIND_TABS_TEXTS = ("Validate", "Surface", "Train", "Conv")
 
 
 def tab_commands(kinds) -> list[Command]:
     """F1.. show the lab's top tabs, in their order; ctrl+← / ctrl+→ step through them (terminals and
     browsers that keep the F keys for themselves still pass those on)."""
-    return [Command(key, f"show_kind({kind!r})", f"{kind.capitalize()} tab", f"show the {kind} tab", footer=False)
+    return [Command(key, f"show_kind({kind!r})", tr("{tab} tab", tab=kind.capitalize()),
+                    tr("show the {kind} tab", kind=kind), footer=False)
             for key, kind in zip(TAB_KEYS, kinds)] + [
-        Command("ctrl+right", "next_kind(1)", "Next tab", "show the next top tab", footer=False),
-        Command("ctrl+left", "next_kind(-1)", "Previous tab", "show the previous top tab", footer=False)]
+        Command("ctrl+right", "next_kind(1)", N_("Next tab"), N_("show the next top tab"), footer=False),
+        Command("ctrl+left", "next_kind(-1)", N_("Previous tab"), N_("show the previous top tab"), footer=False)]
 
 
 class ScenarioLoaded(Message):
@@ -100,18 +105,23 @@ class LabApp(App):
         for owner, commands in self.routes.items():
             for binding in routed_bindings(owner, commands):
                 self._bindings.key_to_bindings.setdefault(binding.key, []).append(binding)
+        # Textual's own ctrl+p binding (its footer entry) in the reader's language
+        self._bindings.key_to_bindings[self.COMMAND_PALETTE_BINDING] = [
+            replace(b, description=tr("palette")) if b.action == "command_palette" else b
+            for b in self._bindings.key_to_bindings.get(self.COMMAND_PALETTE_BINDING, [])]
 
     # --- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         kind = self._kind_of(self.source)
         with TabbedContent(id="kinds", initial=f"tab-{kind}" if kind else ""):
             for kind, panel_class in self.panel_classes.items():
-                with TabPane(kind.capitalize(), id=f"tab-{kind}"):
+                with TabPane(tab_label(kind.capitalize()), id=f"tab-{kind}"):
                     yield panel_class(id=f"panel-{kind}")
         yield Static("", id="lesson")
-        yield Static("loading…", id="status")
-        yield Static("The terminal is too small for the lab: please make it at least "
-                     f"{MIN_WIDTH}x{MIN_HEIGHT} (80x24 or more is best).", id="too-small")
+        yield Static(tr("loading…"), id="status")
+        yield Static(tr("The terminal is too small for the lab: please make it at least "
+                        "{width}x{height} (80x24 or more is best).", width=MIN_WIDTH, height=MIN_HEIGHT),
+                     id="too-small")
         yield Footer()
 
     def _kind_of(self, source: str) -> str:
@@ -173,12 +183,12 @@ class LabApp(App):
         """Run a panel hook; a panel that lacks it or fails says so in the status line, never crashes."""
         panel = self.current_panel()
         if panel is None:
-            self.set_status("nothing loaded here yet: press o to open a scenario")
+            self.set_status(tr("nothing loaded here yet: press o to open a scenario"))
             return None
         try:
             return getattr(panel, method)(*args)
         except NotImplementedError:
-            self.set_status(f"the {panel.KIND} panel has no '{method}' yet")
+            self.set_status(tr("the {kind} panel has no '{method}' yet", kind=panel.KIND, method=method))
         except Exception as err:     # a panel's bug must not take the lab down
             self.report_error(err)
         return None
@@ -204,10 +214,11 @@ class LabApp(App):
             pane_id = f"nopanel-{sc.kind}"
             if not self.query(f"#{pane_id}"):
                 tabs.add_pane(TabPane(sc.kind.capitalize(), Static(
-                    f"There is no {sc.kind} panel in this build of the lab yet.\n\n"
-                    f"'{sc.title}' runs headless: tui-lab run {sc.source}", classes="no-panel"), id=pane_id))
+                    tr("There is no {kind} panel in this build of the lab yet.\n\n"
+                       "'{title}' runs headless: tui-lab run {source}",
+                       kind=sc.kind, title=sc.shown_title, source=sc.source), classes="no-panel"), id=pane_id))
             tabs.active = pane_id
-            self.set_status(f"{sc.title}: no {sc.kind} panel yet")
+            self.set_status(tr("{title}: no {kind} panel yet", title=sc.shown_title, kind=sc.kind))
             return
         self.scenarios[sc.kind] = sc
         self.lesson_index[sc.kind] = -1
@@ -287,7 +298,7 @@ class LabApp(App):
         from textual.command import CommandPalette
 
         if not CommandPalette.is_open(self):
-            self.push_screen(LabPalette(id="--command-palette"))
+            self.push_screen(LabPalette(placeholder=tr("Search for commands…"), id="--command-palette"))
 
     def action_show_kind(self, kind: str) -> None:
         self.query_one("#kinds", TabbedContent).active = f"tab-{kind}"
@@ -299,8 +310,8 @@ class LabApp(App):
         self.action_show_kind(kinds[(at + direction) % len(kinds)])
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.notify(message.text, title="cannot open", severity="error", timeout=8)
-        self.set_status(f"error: {message.text}")
+        self.notify(message.text, title=tr("cannot open"), severity="error", timeout=8)
+        self.set_status(tr("error: {message}", message=message.text))
 
     @on(TabbedContent.TabActivated, "#kinds")
     def _kind_shown(self) -> None:
@@ -308,7 +319,7 @@ class LabApp(App):
         kind = self.current_kind()
         if kind in self.panel_classes and kind not in self.scenarios and kind not in self.requested:
             self.requested.add(kind)
-            self.statuses[kind] = f"loading a {kind} scenario…"
+            self.statuses[kind] = tr("loading a {kind} scenario…", kind=kind)
             self._load_first_of(kind)
         self.set_status(self.statuses.get(kind or "", ""))
         self._show_lesson()
@@ -323,7 +334,7 @@ class LabApp(App):
             if scenario_heading(shipped_path(name))[0] == kind:
                 self.call_from_thread(self.load, name, self.current_kind() == kind)
                 return
-        self.call_from_thread(self.set_status, f"no shipped {kind} scenario yet: press o to open a file")
+        self.call_from_thread(self.set_status, tr("no shipped {kind} scenario yet: press o to open a file", kind=kind))
 
     # --- status, errors --------------------------------------------------------------------
     def on_panel_status(self, message: PanelStatus) -> None:
@@ -345,12 +356,12 @@ class LabApp(App):
         """The one place errors are shown: a notification and the status line (and the log)."""
         self.errors.append(err)
         self.log.error(repr(err))
-        self.notify(f"{type(err).__name__}: {err}", title="error", severity="error", timeout=8)
-        self.set_status(f"error: {err}")
+        self.notify(f"{type(err).__name__}: {err}", title=tr("error"), severity="error", timeout=8)
+        self.set_status(tr("error: {message}", message=err))
 
     def report_problem(self, text: str) -> None:
         """A user's request that cannot be done (a bad path, a bad value): said, not counted as a fault."""
-        self.notify(text, title="not done", severity="warning", timeout=8)
+        self.notify(text, title=tr("not done"), severity="warning", timeout=8)
         self.set_status(text)
 
     def set_status(self, text: str) -> None:
@@ -367,12 +378,13 @@ class LabApp(App):
             return
         i = self.lesson_index.get(kind, -1)
         if i < 0:
-            bar.update(Text.assemble(("Lesson", "bold"), f" ({len(lessons)} steps): {sc.shown_title}.  Press ",
-                                     ("]", "bold"), " to begin."))
+            bar.update(Text.assemble((tr("Lesson"), "bold"),
+                                     tr(" ({count} steps): {title}.  ", count=len(lessons), title=sc.shown_title),
+                                     (tr("Press ] to begin."), "")))
         else:
-            more = "  ] next, [ back" if i + 1 < len(lessons) else "  (last step; [ back)"
-            bar.update(Text.assemble((f"Lesson {i + 1}/{len(lessons)}", "bold"), f"  {lessons[i].shown_text}",
-                                     (more, "dim")))
+            more = tr("  ] next, [ back") if i + 1 < len(lessons) else tr("  (last step; [ back)")
+            bar.update(Text.assemble((tr("Lesson {step}/{count}", step=i + 1, count=len(lessons)), "bold"),
+                                     f"  {lessons[i].shown_text}", (more, "dim")))
 
     def action_lesson(self, delta: int) -> None:
         """Lesson entry i shows the state it describes: a reset, then the lesson's steps up to and
@@ -381,7 +393,7 @@ class LabApp(App):
         sc = self.scenarios.get(kind or "")
         lessons = getattr(sc, "lessons", None)
         if not lessons:
-            self.set_status("this scenario has no lesson")
+            self.set_status(tr("this scenario has no lesson"))
             return
         old = self.lesson_index.get(kind, -1)
         new = max(-1, min(len(lessons) - 1, old + delta))
@@ -406,30 +418,30 @@ class LabApp(App):
 
     def action_help(self) -> None:
         panel = self.current_panel()
-        sections = [("The lab", APP_COMMANDS)]
+        sections = [(tr("The lab"), APP_COMMANDS)]
         if panel is not None:
-            sections.append((f"The {panel.KIND} panel", panel.commands()))
+            sections.append((tr("The {kind} panel", kind=panel.KIND), panel.commands()))
         self.push_screen(HelpScreen(sections))
 
     def get_system_commands(self, screen):
         """The palette: every app command and the panel in view's commands, from their one declaration."""
         for c in APP_COMMANDS:
             if c.action != "command_palette":
-                yield SystemCommand(c.title, c.help, partial(self.run_action, c.action))
+                yield SystemCommand(tr(c.title), tr(c.help), partial(self.run_action, c.action))
         panel = self.current_panel()
         if panel is not None:
             for c in panel.commands():
-                yield SystemCommand(f"{panel.KIND}: {c.title}", c.help, partial(panel.run_action, c.action))
+                yield SystemCommand(f"{panel.KIND}: {tr(c.title)}", tr(c.help), partial(panel.run_action, c.action))
         for kind in self.panel_classes:
-            yield SystemCommand(f"Show the {kind} panel", f"switch to the {kind} tab",
+            yield SystemCommand(tr("Show the {kind} panel", kind=kind), tr("switch to the {kind} tab", kind=kind),
                                 partial(setattr, self.query_one("#kinds", TabbedContent), "active", f"tab-{kind}"))
-        yield SystemCommand("Theme", "change the colour theme", self.action_change_theme)
+        yield SystemCommand(tr("Theme"), tr("change the colour theme"), self.action_change_theme)
 
     # --- open, save, export ----------------------------------------------------------------
     def action_open(self) -> None:
         def opened(source: str | None) -> None:
             if source:
-                self.set_status(f"opening {source}…")
+                self.set_status(tr("opening {source}…", source=source))
                 self.load(source, True)
         self.push_screen(BrowserScreen(), opened)
 
@@ -444,8 +456,8 @@ class LabApp(App):
                 return
             target = Path(path).expanduser()
             if target.exists() and not target.is_dir():
-                self.push_screen(ConfirmScreen(f"{target} exists. Replace it?"),
-                                 lambda yes: then(target) if yes else self.set_status("not saved"))
+                self.push_screen(ConfirmScreen(tr("{path} exists. Replace it?", path=target)),
+                                 lambda yes: then(target) if yes else self.set_status(tr("not saved")))
             else:
                 then(target)
         self.push_screen(PromptScreen(question, default), answered)
@@ -457,11 +469,11 @@ class LabApp(App):
 
     def action_save(self) -> None:
         if self.call_panel_ready():
-            self.ask_path("Save the setup as a scenario file", f"{self._file_stem()}-mine.toml", self._save_scenario)
+            self.ask_path(tr("Save the setup as a scenario file"), f"{self._file_stem()}-mine.toml", self._save_scenario)
 
     def call_panel_ready(self) -> bool:
         if self.current_panel() is None:
-            self.set_status("nothing loaded here yet: press o to open a scenario")
+            self.set_status(tr("nothing loaded here yet: press o to open a scenario"))
             return False
         return True
 
@@ -483,7 +495,7 @@ class LabApp(App):
             return
         if not self._write(target, text):
             return
-        self.set_status(f"saved {target}: open it with  tui-lab {target}")
+        self.set_status(tr("saved {path}: open it with  tui-lab {path}", path=target))
 
     def _write(self, target: Path, text: str) -> bool:
         """Write a file atomically; a path that cannot be written is the user's to fix, not a fault."""
@@ -492,13 +504,13 @@ class LabApp(App):
         try:
             write_atomic(target, text)
         except OSError as err:
-            self.report_problem(f"cannot write {target}: {err.strerror or err}")
+            self.report_problem(tr("cannot write {path}: {reason}", path=target, reason=err.strerror or err))
             return False
         return True
 
     def action_export_json(self) -> None:
         if self.call_panel_ready():
-            self.ask_path("Export the runs as JSON", f"{self._file_stem()}.json", partial(self._export, "json"))
+            self.ask_path(tr("Export the runs as JSON"), f"{self._file_stem()}.json", partial(self._export, "json"))
 
     def action_export_csv(self) -> None:
         if not self.call_panel_ready():
@@ -507,7 +519,7 @@ class LabApp(App):
         def chosen(path: str | None) -> None:
             if path:
                 self._export("csv", Path(path).expanduser())
-        self.push_screen(PromptScreen("Export the runs as CSV files into the folder", f"{self._file_stem()}-csv"),
+        self.push_screen(PromptScreen(tr("Export the runs as CSV files into the folder"), f"{self._file_stem()}-csv"),
                          chosen)
 
     @work(thread=True, group="export", exit_on_error=False)
@@ -519,26 +531,26 @@ class LabApp(App):
         panel = self.current_panel()
         result = panel.results() if panel is not None else None
         if not result:
-            self.call_from_thread(self.set_status, "nothing to export yet: run something first")
+            self.call_from_thread(self.set_status, tr("nothing to export yet: run something first"))
             return
         if form == "json":
             if self.call_from_thread(self._write, target, to_json(result) + "\n"):
-                self.call_from_thread(self.set_status, f"exported {target}")
+                self.call_from_thread(self.set_status, tr("exported {path}", path=target))
             return
         tables = KINDS[panel.KIND].csv_tables(result)
         try:      # the rules of `tui-lab run --csv`: existing files are kept, all files are written or none
             targets = check_folder(target, list(tables))
             write_files([(t, csv_text(rows)) for t, rows in zip(targets, tables.values())])
         except OSError as err:
-            self.call_from_thread(self.report_problem, f"not exported: {err}")
+            self.call_from_thread(self.report_problem, tr("not exported: {reason}", reason=err))
             return
-        self.call_from_thread(self.set_status, f"exported {len(tables)} CSV file(s) into {target}")
+        self.call_from_thread(self.set_status, tr("exported {count} CSV file(s) into {path}", count=len(tables), path=target))
 
     def action_screenshot(self) -> None:
         def save(target: Path) -> None:
             if self._write(target, self.export_screenshot()):
-                self.set_status(f"screenshot saved: {target}")
-        self.ask_path("Save an SVG screenshot", f"{self._file_stem()}.svg", save)
+                self.set_status(tr("screenshot saved: {path}", path=target))
+        self.ask_path(tr("Save an SVG screenshot"), f"{self._file_stem()}.svg", save)
 
 
 def without_none(value):
