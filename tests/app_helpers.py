@@ -23,7 +23,9 @@ def surface_panel(app: LabApp) -> SurfacePanel:
 
 
 def steps(app: LabApp) -> list[int]:
-    return [lane.run.t for lane in surface_panel(app).race.lanes]
+    """Each run's step count ([] while a scenario is being reloaded)."""
+    race = surface_panel(app).race
+    return [] if race is None else [lane.run.t for lane in race.lanes]
 
 
 async def ready(pilot) -> SurfacePanel:

@@ -211,6 +211,9 @@ async def test_a_panels_messages_show_on_its_own_tab_only():
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         before = status(app)
+        assert app.built_panel("validate") is None        # only the panel in view is built at start
+        app.build_panel("validate")                       # (as a panel still working after a tab switch)
+        await pilot.pause()
         app.query_one("#panel-validate", KindPanel)._say("computing capacity…")
         await pilot.pause()
         assert status(app) == before

@@ -93,6 +93,9 @@ async def test_lessons_name_only_keys_and_tabs_that_exist():
         checked = 0
         for name, scenario in lessons_by_scenario():
             kind = scenario.kind
+            app.build_panel(kind)                     # a panel is built when its tab is first shown
+            await until(pilot, lambda: app.built_panel(kind) is not None)
+            await pilot.pause()
             panel = app.query_one(f"#panel-{kind}", KindPanel)
             tabs = panel.query(TabbedContent)
             sub_tabs = {}

@@ -62,8 +62,34 @@ async def test_lesson_steps_advance_and_go_back():
         await until(pilot, lambda: idle(app) and steps(app)[0] == lessons[0].steps + lessons[1].steps)
         assert "Lesson 2/3" in str(app.query_one("#lesson", Static).render())
         await pilot.press("left_square_bracket")
-        await until(pilot, lambda: idle(app) and steps(app)[0] == lessons[0].steps)
+        await until(pilot, lambda: idle(app) and steps(app)[:1] == [lessons[0].steps])
         assert "Lesson 1/3" in str(app.query_one("#lesson", Static).render())
+
+
+async def test_a_lesson_step_undoes_the_students_setup_edits():
+    """`]` shows the state the step describes: the lesson's own learning rates, not the student's
+    edit, and every run at the step's cumulative step count."""
+    app = LabApp("rosenbrock-race", panels=SURFACE_ONLY)
+    async with app.run_test(size=SIZE) as pilot:
+        panel = await ready(pilot)
+        scenario = load_scenario("rosenbrock-race")
+
+        def lrs() -> list[float]:
+            return [lane.run.optimizer.hyperparams["lr"] for lane in panel.race.lanes]
+
+        lesson_lrs = lrs()                              # as the scenario file sets them
+        assert len(lesson_lrs) == len(scenario.raw["optimizers"]) and len(set(lesson_lrs)) > 1
+        await pilot.press("greater_than_sign")          # the selected run's lr doubled
+        await until(pilot, lambda: lrs()[0] == float(f"{2 * lesson_lrs[0]:.3g}"))
+        await pilot.press("n", "n", "n")
+        await pilot.press("right_square_bracket")
+        first = scenario.lessons[0].steps
+        await until(pilot, lambda: idle(app) and steps(app) == [first] * len(lesson_lrs))
+        assert lrs() == lesson_lrs
+        await pilot.press("less_than_sign", "right_square_bracket")
+        second = first + scenario.lessons[1].steps
+        await until(pilot, lambda: idle(app) and steps(app) == [second] * len(lesson_lrs))
+        assert lrs() == lesson_lrs and app.errors == []
 
 
 async def test_runs_tab_adds_edits_and_restarts_runs():

@@ -98,6 +98,9 @@ class FormPanel(KindPanel):
     def _setup(self):
         raise NotImplementedError
 
+    def loaded(self) -> bool:
+        return self._setup() is not None
+
     def toggle_run(self) -> None:
         if not self._ready():
             return

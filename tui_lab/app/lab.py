@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -73,11 +74,12 @@ class LoadFailed(Message):
         self.text = text
 
 
-def registered_panels() -> dict[str, type[KindPanel]]:
-    from .panels import PANELS
+def registered_panels() -> Mapping[str, type[KindPanel]]:
+    """kind -> panel class in the course's order; a panel's module is imported when first asked for."""
+    from .panels import PANEL_PLACES, LazyPanels
 
     order = {kind: i for i, kind in enumerate(KIND_ORDER)}
-    return dict(sorted(PANELS.items(), key=lambda item: order.get(item[0], len(order))))
+    return LazyPanels({kind: PANEL_PLACES[kind] for kind in sorted(PANEL_PLACES, key=lambda k: order.get(k, len(order)))})
 
 
 class LabApp(App):
@@ -86,7 +88,7 @@ class LabApp(App):
     # Ctrl-C leaves from anywhere, also from an input box (whose own ctrl+c would copy)
     BINDINGS = [Binding("ctrl+c", "help_quit", show=False, priority=True)]
 
-    def __init__(self, scenario: str | None = None, panels: dict[str, type[KindPanel]] | None = None,
+    def __init__(self, scenario: str | None = None, panels: Mapping[str, type[KindPanel]] | None = None,
                  probe: bool = False):
         super().__init__()
         self.probe = probe                                 # bench: quit at the first frame
@@ -95,28 +97,35 @@ class LabApp(App):
         self.scenarios: dict[str, object] = {}             # kind -> the scenario its panel shows
         self.lesson_index: dict[str, int] = {}             # kind -> lesson entry in view (-1: intro)
         self.requested: set[str] = set()                   # kinds whose first scenario is on its way
+        self._building: dict = {}                          # kind -> its panel's mount, built on first show
+        self._lesson_moves: dict[str, object] = {}         # kind -> the lesson step waiting to advance
         self.pressed_key = ""                              # the key of the command running now
         self.statuses: dict[str, str] = {}
         self.errors: list[BaseException] = []              # every worker error, for tests and the log
         self.first_frame_at: float | None = None
-        # every command of the app and of each panel, bound here once (see commands.py)
-        self.routes: dict[str, list[Command]] = {"app": APP_COMMANDS + tab_commands(self.panel_classes)}
-        self.routes.update({kind: list(cls.COMMANDS) for kind, cls in self.panel_classes.items()})
-        for owner, commands in self.routes.items():
-            for binding in routed_bindings(owner, commands):
-                self._bindings.key_to_bindings.setdefault(binding.key, []).append(binding)
+        # every command of the app, bound here once (see commands.py); a panel's commands are bound
+        # when the panel is first built (its module imported), see build_panel
+        self.routes: dict[str, list[Command]] = {}
+        self._route("app", APP_COMMANDS + tab_commands(self.panel_classes))
         # Textual's own ctrl+p binding (its footer entry) in the reader's language
         self._bindings.key_to_bindings[self.COMMAND_PALETTE_BINDING] = [
             replace(b, description=tr("palette")) if b.action == "command_palette" else b
             for b in self._bindings.key_to_bindings.get(self.COMMAND_PALETTE_BINDING, [])]
 
+    def _route(self, owner: str, commands: list[Command]) -> None:
+        self.routes[owner] = commands
+        for binding in routed_bindings(owner, commands):
+            self._bindings.key_to_bindings.setdefault(binding.key, []).append(binding)
+
     # --- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        kind = self._kind_of(self.source)
-        with TabbedContent(id="kinds", initial=f"tab-{kind}" if kind else ""):
-            for kind, panel_class in self.panel_classes.items():
+        shown = self._kind_of(self.source)
+        # only the panel in view is built now: the others when first shown (build_panel)
+        with TabbedContent(id="kinds", initial=f"tab-{shown}" if shown else ""):
+            for kind in self.panel_classes:
                 with TabPane(tab_label(kind.capitalize()), id=f"tab-{kind}"):
-                    yield panel_class(id=f"panel-{kind}")
+                    if kind == (shown or next(iter(self.panel_classes))):
+                        yield self._new_panel(kind)
         yield Static("", id="lesson")
         yield Static(tr("loading…"), id="status")
         yield Static(tr("The terminal is too small for the lab: please make it at least "
@@ -158,7 +167,6 @@ class LabApp(App):
 
     def _fit(self, width: int, height: int) -> None:
         self.screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "too-small")
-        self.screen.set_class(height < 30, "short")
 
     # --- panels ----------------------------------------------------------------------------
     def current_kind(self) -> str | None:
@@ -172,6 +180,25 @@ class LabApp(App):
             tabs = self._kinds_tabs = found.first(TabbedContent)
         active = tabs.active
         return active.removeprefix("tab-") if active.startswith("tab-") else None
+
+    def _new_panel(self, kind: str) -> KindPanel:
+        """A kind's panel widget (its module imported and its commands bound the first time)."""
+        panel_class = self.panel_classes[kind]
+        if kind not in self.routes:
+            self._route(kind, list(panel_class.COMMANDS))
+            self.refresh_bindings()
+        return panel_class(id=f"panel-{kind}")
+
+    def built_panel(self, kind: str) -> KindPanel | None:
+        """A kind's panel if it has been built (a panel is built when its tab is first shown)."""
+        found = self.query(f"#panel-{kind}")
+        return found.first(KindPanel) if found else None
+
+    def build_panel(self, kind: str) -> None:
+        """Build a kind's panel into its tab unless it is there (it mounts in the background;
+        on_scenario_loaded awaits that before handing it a scenario)."""
+        if kind not in self._building and self.built_panel(kind) is None:
+            self._building[kind] = self.query_one(f"#tab-{kind}", TabPane).mount(self._new_panel(kind))
 
     def current_panel(self) -> KindPanel | None:
         kind = self.current_kind()
@@ -207,7 +234,7 @@ class LabApp(App):
         scenario.select = select
         self.post_message(ScenarioLoaded(scenario))
 
-    def on_scenario_loaded(self, message: ScenarioLoaded) -> None:
+    async def on_scenario_loaded(self, message: ScenarioLoaded) -> None:
         sc = message.scenario
         tabs = self.query_one("#kinds", TabbedContent)
         if sc.kind not in self.panel_classes:
@@ -222,8 +249,12 @@ class LabApp(App):
             return
         self.scenarios[sc.kind] = sc
         self.lesson_index[sc.kind] = -1
+        self._lesson_moves.pop(sc.kind, None)
         if getattr(sc, "select", True):
             tabs.active = f"tab-{sc.kind}"
+        self.build_panel(sc.kind)
+        if sc.kind in self._building:
+            await self._building.pop(sc.kind)
         try:
             self.query_one(f"#panel-{sc.kind}", KindPanel).load_scenario(sc)
         except Exception as err:
@@ -237,9 +268,9 @@ class LabApp(App):
         an input box, where letters would be typed), so the focus is visible and where the keys
         act. With lost_only, only when the focus was lost (its widget hidden)."""
         kind = self.current_kind()
-        if kind not in self.panel_classes or self.screen is not self.screen_stack[0]:
+        panel = self.built_panel(kind) if kind in self.panel_classes else None
+        if panel is None or self.screen is not self.screen_stack[0]:
             return
-        panel = self.query_one(f"#panel-{kind}", KindPanel)
         chain = self.screen.focus_chain
         focused = self.focused
         if focused is not None and focused in chain and (lost_only or panel in focused.ancestors):
@@ -301,6 +332,7 @@ class LabApp(App):
             self.push_screen(LabPalette(placeholder=tr("Search for commands…"), id="--command-palette"))
 
     def action_show_kind(self, kind: str) -> None:
+        self.build_panel(kind)
         self.query_one("#kinds", TabbedContent).active = f"tab-{kind}"
 
     def action_next_kind(self, direction: int) -> None:
@@ -317,6 +349,8 @@ class LabApp(App):
     def _kind_shown(self) -> None:
         """A panel seen for the first time gets the first shipped scenario of its kind."""
         kind = self.current_kind()
+        if kind in self.panel_classes:
+            self.build_panel(kind)
         if kind in self.panel_classes and kind not in self.scenarios and kind not in self.requested:
             self.requested.add(kind)
             self.statuses[kind] = tr("loading a {kind} scenario…", kind=kind)
@@ -387,8 +421,8 @@ class LabApp(App):
                                      f"  {lessons[i].shown_text}", (more, "dim")))
 
     def action_lesson(self, delta: int) -> None:
-        """Lesson entry i shows the state it describes: a reset, then the lesson's steps up to and
-        including entry i, whatever the student ran or changed before."""
+        """Lesson entry i shows the state it describes: the lesson's own scenario reloaded (the
+        student's runs and setup edits undone), then its steps up to and including entry i."""
         kind = self.current_kind()
         sc = self.scenarios.get(kind or "")
         lessons = getattr(sc, "lessons", None)
@@ -400,11 +434,31 @@ class LabApp(App):
         if new == old:
             return
         self.lesson_index[kind] = new
-        self.call_panel("reset")
+        self.call_panel("load_scenario", sc)
         total = sum(le.steps for le in lessons[:new + 1])
+        token = self._lesson_moves[kind] = object()
         if total:
-            self.call_panel("advance", total)
+            self._advance_when_loaded(kind, token, total)
         self._show_lesson()
+
+    def _advance_when_loaded(self, kind: str, token: object, steps: int) -> None:
+        """Advance a reloaded panel by a lesson's steps once its scenario is computed (loading runs
+        in a worker), unless another lesson key or scenario came first."""
+        panel = self.built_panel(kind)
+
+        def check() -> None:
+            if self._lesson_moves.get(kind) is not token or panel is None or not panel.is_attached:
+                timer.stop()
+                return
+            try:
+                if panel.loaded():
+                    timer.stop()
+                    panel.advance(steps)       # the panel of this lesson, whichever tab is in view now
+            except Exception as err:           # a panel's bug must not take the lab down
+                timer.stop()
+                self.report_error(err)
+
+        timer = self.set_interval(0.05, check)
 
     # --- the fixed keys --------------------------------------------------------------------
     def action_run_pause(self) -> None:

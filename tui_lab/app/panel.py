@@ -63,6 +63,11 @@ class KindPanel(Widget):
         """`r`: back to the start of the current setup."""
         raise NotImplementedError
 
+    def loaded(self) -> bool:
+        """Whether the scenario last given to load_scenario is computed, so `advance` acts now
+        (a lesson step reloads its scenario and advances once this holds)."""
+        raise NotImplementedError
+
     def advance(self, steps: int) -> None:
         """A lesson entry's `steps`: advance the simulation by that many steps, then pause."""
         raise NotImplementedError
