@@ -276,3 +276,26 @@ async def test_random_keys_and_resizes_on_the_validate_tab(tmp_path, monkeypatch
         await pilot.pause(0.2)
         assert app.is_running
         assert app.errors == []
+
+
+async def test_long_titles_and_the_heading_are_whole_at_80x24():
+    """A plot title wider than its plot goes whole to the front of its key line (never cut with
+    …), and a short panel gives the heading two lines (the hint line gives way)."""
+    app = PanelApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.query_one(ValidatePanel)
+        await loaded(pilot, panel, tui_lab.load_scenario("validate-kfold"))
+        panel.advance(panel.total)
+        await pilot.pause()
+        await pilot.pause()
+        picture = panel.query_one("#validate-right")
+        title = picture.figures.draw(picture.which, picture.plt)[0]
+        assert title.startswith("validation loss per candidate") and len(title) > picture.size.width - 4
+        drawn = "\n".join(line.text for line in picture.render_lines(picture.region.reset_offset))
+        assert "…" not in drawn
+        key = " ".join(str(picture.key_line.render()).split())
+        assert key.startswith(title + ": ") and "orange ● their mean" in key
+        await loaded(pilot, panel, tui_lab.load_scenario("validate-capacity"))
+        await pilot.pause()
+        head = panel.query_one("#validate-head")
+        assert head.size.height == 2 and "18, 20" in " ".join(str(head.render()).split())

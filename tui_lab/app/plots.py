@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from rich.cells import cell_len
+from rich.padding import Padding
 from rich.text import Text
 from textual.widget import Widget
 from textual_plotext import PlotextPlot
@@ -361,7 +362,9 @@ class SafePlot(PlotextPlot):
             title = self.draw(plt)
             if self.size.height < SAFE_MIN[1] or self.size.width < SAFE_MIN[0]:
                 plt.clear_figure()          # plotext overprints its axes when squeezed: say so instead
-                return Text(tr("{title}: too small to draw here", title=title or tr("plot")), style="italic")
+                note = Text(tr("{title}: too small to draw here", title=title or tr("plot")), style="italic",
+                            justify="center")
+                return Padding(note, (0, 1))    # a margin: two plots' notes side by side do not run together
             if title:
                 plt.title(title)
             round_ticks(plt, self.size.width, self.size.height)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.text import Text
 
 from textual import on, work
@@ -48,8 +48,9 @@ VALIDATE_COMMANDS = [
 
 class Picture(SafePlot):
     """The left ('fits') or right ('curves') picture of the tab's experiment. Its drawing says what
-    it shows (title, key): the title goes above the plot (cut to fit), the key, which says what
-    each colour is, to the line under it (`key_line`), in those colours and wrapped, never cut."""
+    it shows (title, key): the title goes above the plot, the key, which says what each colour
+    is, to the line under it (`key_line`), in those colours and wrapped, never cut. A title wider
+    than the plot goes to the front of the key line instead, so it too is read whole."""
 
     def __init__(self, figures: Figures, which: str, key_line: Static, **kwargs):
         super().__init__(**kwargs)
@@ -60,11 +61,12 @@ class Picture(SafePlot):
 
     def draw(self, plt) -> str | None:
         title, key = self.figures.draw(self.which, plt) or ("", "")
+        if cell_len(title) > max(0, self.size.width - 4):
+            title, key = "", f"{title}: {key}" if key else title
         if key != self._key:
             self._key = key
             self.app.call_later(self.key_line.update, coloured_key(key))
-        room = max(0, self.size.width - 4)
-        return title if cell_len(title) <= room else set_cell_size(title, max(0, room - 1)) + "…"
+        return title
 
 
 KEY_COLOUR_TEXTS = ("blue", "orange", "green", "red", "gray", "magenta", "dim")     # a key's colour words
@@ -90,11 +92,12 @@ class ValidatePanel(AutoplayPanel, FormPanel):
     ValidatePanel { layout: vertical; }
     ValidatePanel #validate-tabs { height: 1fr; }
     ValidatePanel #validate-head { height: auto; max-height: 2; }
+    ValidatePanel #validate-hint { height: auto; max-height: 2; color: $text-muted; }
     ValidatePanel #validate-row { height: 1fr; }
     ValidatePanel #validate-left { width: 1fr; }
     ValidatePanel #validate-right-column { width: 1fr; }
-    ValidatePanel .validate-key { height: auto; max-height: 3; }
-    ValidatePanel.short #validate-head { max-height: 1; }
+    ValidatePanel .validate-key { height: auto; max-height: 3; padding-right: 1; }
+    ValidatePanel.short #validate-hint { display: none; }
     ValidatePanel.short #validate-numbers { max-height: 2; }
     ValidatePanel #validate-layout { height: auto; max-height: 50%; display: none; }
     ValidatePanel #validate-numbers { height: auto; max-height: 4; }
@@ -127,6 +130,7 @@ class ValidatePanel(AutoplayPanel, FormPanel):
         with TabbedContent(id="validate-tabs", initial="validate-view"):
             with TabPane(tr("Validate"), id="validate-view"):
                 yield Static(tr("no scenario loaded"), id="validate-head")
+                yield Static("", id="validate-hint")     # a short panel leaves it out: the heading keeps 2 lines
                 with Horizontal(id="validate-row"):
                     with Vertical(id="validate-left"):
                         yield Static("", id="validate-layout")
@@ -177,6 +181,7 @@ class ValidatePanel(AutoplayPanel, FormPanel):
         self.state.load(scenario)
         self._say(tr("computing {method}…", method=scenario.settings.method))
         self.query_one("#validate-head", Static).update(f"computing {scenario.settings.method}…")
+        self.query_one("#validate-hint", Static).update("")
         self._compute(scenario)
         self.call_later(self._rebuild_setup)
 
@@ -244,10 +249,10 @@ class ValidatePanel(AutoplayPanel, FormPanel):
             return                      # a newer scenario is on its way
         self.state.computed(message.problem, message.outcome, message.result)
         self.set_class(self.outcome.method in FOLD_VIEWS, "folds")
-        head = self.state.heading()
-        head.append("\n" + tr("{count} {unit}s: n adds one, space plays, r resets, m next method, 2 Setup",
-                               count=self.total, unit=self.state.unit()), style="dim")
-        self.query_one("#validate-head", Static).update(head)
+        self.query_one("#validate-head", Static).update(self.state.heading())
+        self.query_one("#validate-hint", Static).update(
+            tr("{count} {unit}s: n adds one, space plays, r resets, m next method, 2 Setup",
+               count=self.total, unit=self.state.unit()))
         self._reveal(0)
         self._say(self.state.progress(N_("ready")))
 
