@@ -121,3 +121,24 @@ async def test_finished_runs_show_their_sharpness_in_the_legend():
         headless = run_scenario(scenario)["runs"]
         assert [v.sharpness["sharpness"] for v in panel.views] == [r["sharpness"] for r in headless]
         assert "λmax" in app.export_screenshot()
+
+
+async def test_shared_label_start_names_the_run_column_and_i_says_why_on_a_plain_set():
+    """Runs "batch_size=4", "batch_size=64": the legend's run column is headed batch_size (no cut
+    "runs: batch_size=…" title) and lists 4, 64; `i` on moons says image views need an image set."""
+    scenario = {**SCENARIO, "train": {"epochs": 5, "batch_size": [4, 64]}, "optimizers": [{"name": "sgd", "lr": 0.1}]}
+    app = PanelApp(scenario)
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.query_one(TrainPanel)
+        await wait_for(pilot, lambda: panel.lab is not None and len(panel.views) == 2)
+        labels = [v.label for v in panel.views]
+        assert all(label.endswith(("batch_size=4", "batch_size=64")) for label in labels), labels
+        panel._update_legend()
+        await pilot.pause()
+        legend = app.query_one("#train-legend", Static)
+        text = "\n".join(line.text for line in legend.render_lines(legend.region.reset_offset))
+        assert "batch_size" in text and "…" not in text and "runs:" not in text, text
+        assert " 4 " in text and " 64 " in text, text
+        await panel.run_action("next_image_page")            # what `i` runs (the lab binds the key)
+        await pilot.pause()
+        assert app.statuses[-1] == "image views (i) are for image data sets; this one is moons"

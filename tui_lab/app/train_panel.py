@@ -470,11 +470,10 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         first = max(0, min(self.selected - LEGEND_LINES // 2, len(views) - LEGEND_LINES))
         metric = "R²" if self.lab.data.is_regression else tr("acc")
         labels = [v.label.partition(" ")[2] if common else v.label for v in views]
-        shared = shared_prefix(labels)            # e.g. "batch_size=": said once, in the header
-        text = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False, title_justify="left",
-                     title=tr("runs: {shared}…", shared=shared) if shared else None, title_style="bold")
+        shared = shared_prefix(labels)            # e.g. "batch_size=": said once, as the run column's name
+        text = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False)
         text.add_column("", no_wrap=True)
-        text.add_column(tr("run"), overflow="fold")           # a long label wraps in its column
+        text.add_column(shared.rstrip("= ") or tr("run"), overflow="fold")   # a long label wraps in its column
         for name in (tr("epoch"), tr("train"), tr("val"), metric):
             text.add_column(name, justify="right", no_wrap=True)
         for i in range(first, min(first + LEGEND_LINES, len(views))):
@@ -644,6 +643,10 @@ class TrainPanel(TrainInspectorHost, FormPanel):
             board.refresh()
 
     def action_next_image_page(self) -> None:
+        if self.lab is None or self.lab.image_shape is None:
+            data = self.lab.data.name if self.lab is not None else tr("not loaded yet")
+            self._say(tr("image views (i) are for image data sets; this one is {data}", data=data))
+            return
         board = self.query_one("#train-images", ImageBoard)
         board.page = PAGES[(PAGES.index(board.page) + 1) % len(PAGES)]
         board.refresh()
