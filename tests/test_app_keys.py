@@ -132,3 +132,24 @@ async def test_every_declared_key_from_every_focus_position(kind):
         checked = await press_all(pilot, app, kind, recorder)
         assert checked > 100
         assert app.errors == []
+
+
+@pytest.mark.parametrize("kind", sorted(SCENARIOS))
+async def test_every_key_the_footer_shows_is_whole(kind):
+    """Textual docks the palette entry over the keys' row: a key that would run under it (or off
+    the edge) is left out whole, the help key kept, at 80x24 and 120x40."""
+    from textual.widgets._footer import FooterKey
+
+    app = LabApp(SCENARIOS[kind])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: loaded(app, kind), timeout=120)
+        for size in ((80, 24), (120, 40)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.5)
+            keys = list(app.query(FooterKey))
+            palette = next(k for k in keys if k.has_class("-command-palette"))
+            shown = [k for k in keys if k.display and k is not palette]
+            assert any(k.key == "question_mark" for k in shown), size
+            assert len(shown) >= 5 and all(k.region.right <= palette.region.x for k in shown), \
+                (size, [(k.key, k.region) for k in shown], palette.region)
+            assert all(k.region.width == len(k.render().plain) for k in shown)      # none squeezed

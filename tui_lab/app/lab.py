@@ -19,10 +19,11 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Input, Static, TabbedContent, Tabs, TabPane
+from textual.widgets import Input, Static, TabbedContent, Tabs, TabPane
 
 from ..i18n import N_, tr
 from .commands import Command, routed_bindings, tab_label, types_into_input
+from .footer import FittingFooter
 from .panel import KindPanel, PanelError, PanelStatus
 from .screens import BrowserScreen, ConfirmScreen, HelpScreen, LabPalette, PromptScreen
 
@@ -131,7 +132,7 @@ class LabApp(App):
         yield Static(tr("The terminal is too small for the lab: please make it at least "
                         "{width}x{height} (80x24 or more is best).", width=MIN_WIDTH, height=MIN_HEIGHT),
                      id="too-small")
-        yield Footer()
+        yield FittingFooter()
 
     def _kind_of(self, source: str) -> str:
         """The kind a scenario file declares (read cheaply, so the right tab shows in the first frame)."""
