@@ -205,6 +205,7 @@ async def test_validate_messages_stay_on_their_tab():
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.current_kind() == "surface" and "surface" in app.scenarios)
         app.load("validate-capacity", False)                     # loads in the background, tab stays Surface
+        await until(pilot, lambda: app.built_panel("validate") is not None)   # built when its scenario comes
         panel = lab_panel(app)
         await until(pilot, lambda: panel.outcome is not None)
         await pilot.pause()

@@ -333,8 +333,19 @@ class LabApp(App):
             self.push_screen(LabPalette(placeholder=tr("Search for commands…"), id="--command-palette"))
 
     def action_show_kind(self, kind: str) -> None:
-        self.build_panel(kind)
         self.query_one("#kinds", TabbedContent).active = f"tab-{kind}"
+        self._first_show(kind)
+
+    def _first_show(self, kind: str | None) -> None:
+        """A panel seen for the first time is built and gets the first shipped scenario of its kind
+        (also called straight from the tab keys, not only on the tab strip's message)."""
+        if kind not in self.panel_classes:
+            return
+        self.build_panel(kind)
+        if kind not in self.scenarios and kind not in self.requested:
+            self.requested.add(kind)
+            self.statuses[kind] = tr("loading a {kind} scenario…", kind=kind)
+            self._load_first_of(kind)
 
     def action_next_kind(self, direction: int) -> None:
         kinds = list(self.panel_classes)
@@ -348,14 +359,8 @@ class LabApp(App):
 
     @on(TabbedContent.TabActivated, "#kinds")
     def _kind_shown(self) -> None:
-        """A panel seen for the first time gets the first shipped scenario of its kind."""
         kind = self.current_kind()
-        if kind in self.panel_classes:
-            self.build_panel(kind)
-        if kind in self.panel_classes and kind not in self.scenarios and kind not in self.requested:
-            self.requested.add(kind)
-            self.statuses[kind] = tr("loading a {kind} scenario…", kind=kind)
-            self._load_first_of(kind)
+        self._first_show(kind)
         self.set_status(self.statuses.get(kind or "", ""))
         self._show_lesson()
         self.call_after_refresh(self._focus_panel)

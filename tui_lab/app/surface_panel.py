@@ -288,13 +288,20 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         self.post_message(self.SweepDone(result))
 
     # --- messages --------------------------------------------------------------------------
-    async def on_surface_panel_prepared(self, message: Prepared) -> None:
+    def on_surface_panel_prepared(self, message: Prepared) -> None:
         self.race = message.race
         self.selected = 0
-        self.query_one("#race-plot").refresh()       # the race shows now; the forms take a moment to build
+        self.query_one("#race-plot").refresh()
         self.query_one("#loss-plot").refresh()
-        await self._rebuild_forms()
+        self._update_table()
         self._changed(self._summary(N_("ready: space runs, n steps, r resets")))
+        # the race is drawn first; the Runs and Setup forms (a third of a second of widgets, behind
+        # their tabs) are built once it is on screen
+        self.call_after_refresh(self._build_forms_for, message.race)
+
+    async def _build_forms_for(self, race) -> None:
+        if self.race is race:              # (not if another scenario came meanwhile)
+            await self._rebuild_forms()
 
     def on_surface_panel_progress(self, message: Progress) -> None:
         self._progressed = True
