@@ -80,3 +80,46 @@ async def test_conv_lesson_entries_reach_the_phase_they_read(name, shown):
             assert panel.stepper.k == panel.stepper.counts[entry], f"{name} entry {i + 1}"
             await until(pilot, lambda: PHASES[phase] in str(app.query_one("#status").render()))
         assert app.errors == []
+
+
+async def test_lesson_keys_pressed_while_warming_up_still_advance(monkeypatch):
+    """`]` pressed a few times while the first start compiles (each press reloads the scenario):
+    the runs a superseded load built arrive last and must not replace the runs the lesson
+    advanced (they did: "Lesson 3/3" over epoch 0/80)."""
+    import time
+
+    from tui_lab.app import train_panel
+    from tui_lab.app.train_panel import TrainPanel
+
+    built, finished = [], []
+
+    class SlowLab(train_panel.TrainLab):   # the first lesson key's load is still compiling when the last answers
+        def __init__(self, *args, **kwargs):
+            built.append(self)
+            if app.lesson_index.get("train") == 0:          # answers only after the last key's load has
+                deadline = time.monotonic() + 30
+                while not (app.lesson_index.get("train") == len(scenario.lessons) - 1
+                           and built[-1] is not self and finished[-1:] == built[-1:]):
+                    assert time.monotonic() < deadline
+                    time.sleep(0.05)
+                time.sleep(0.5)
+            super().__init__(*args, **kwargs)
+            finished.append(self)
+
+    monkeypatch.setattr(train_panel, "TrainLab", SlowLab)
+    scenario = load_scenario("practice-sgd-momentum-adam")
+    total = sum(lesson.steps for lesson in scenario.lessons)
+    app = LabApp("practice-sgd-momentum-adam", panels={"train": TrainPanel})
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = app.query_one("#panel-train", TrainPanel)
+        await until(pilot, lambda: panel.lab is not None)
+        for _ in scenario.lessons:
+            await pilot.press("right_square_bracket")
+            await pilot.pause(0.3)
+        assert app.lesson_index["train"] == len(scenario.lessons) - 1
+        await until(pilot, lambda: panel.lab is not None and not panel.stepping
+                    and all(tr.epoch == total for tr in panel.lab.trainers))
+        await until(pilot, lambda: len(finished) == len(built))
+        await pilot.pause(0.5)                   # the superseded load has answered by now
+        assert panel.lab is built[-1] and all(tr.epoch == total for tr in panel.lab.trainers)
+        assert app.errors == []

@@ -246,10 +246,11 @@ class TrainPanel(TrainInspectorHost, FormPanel):
     class Prepared(Message):
         """A worker built the runs (compiling the kernels on a first start)."""
 
-        def __init__(self, lab: TrainLab, views: list[RunView]) -> None:
+        def __init__(self, lab: TrainLab, views: list[RunView], load: object) -> None:
             super().__init__()
             self.lab = lab
             self.views = views
+            self.load = load             # which load_scenario call these runs answer
 
     class Progress(Message):
         """A worker advanced the runs: the newest snapshot (older ones are dropped)."""
@@ -270,6 +271,7 @@ class TrainPanel(TrainInspectorHost, FormPanel):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.lab: TrainLab | None = None
+        self._load: object | None = None   # the latest load_scenario call (see Prepared.load)
         self.views: list[RunView] = []
         self.selected = 0
         self.log_loss = False
@@ -302,7 +304,8 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         self.lab = None
         self.views = []
         self._say(tr("warming up the training kernels (the first start compiles them)…"))
-        self._prepare(copy.deepcopy(scenario.raw) if scenario.raw else None, scenario)
+        self._load = load = object()   # a later load (a lesson key pressed while warming up) supersedes this one
+        self._prepare(copy.deepcopy(scenario.raw) if scenario.raw else None, scenario, load)
 
     def step_once(self) -> None:
         self.advance(1)
@@ -322,10 +325,10 @@ class TrainPanel(TrainInspectorHost, FormPanel):
 
     # --- workers ---------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="train-prepare", exit_on_error=False)
-    def _prepare(self, raw: dict | None, scenario) -> None:
+    def _prepare(self, raw: dict | None, scenario, load: object) -> None:
         lab = TrainLab(raw if raw is not None else scenario_dict(scenario))
         lab.trainers[0].evaluate(lab.trainers[0].train_idx)      # compiles / loads the kernels off the UI thread
-        self.post_message(self.Prepared(lab, lab.snapshot(0)))
+        self.post_message(self.Prepared(lab, lab.snapshot(0), load))
 
     @work(thread=True, exclusive=True, group="train-run", exit_on_error=False)
     def _drive(self, budget: int | None) -> None:
@@ -365,11 +368,14 @@ class TrainPanel(TrainInspectorHost, FormPanel):
 
     # --- messages --------------------------------------------------------------------------
     async def on_train_panel_prepared(self, message: Prepared) -> None:
+        if message.load is not self._load:      # superseded: its runs would replace a later load's, steps and all
+            return
         self.lab = message.lab
         self.views = message.views
         self.selected = 0
         await self._rebuild_forms()
-        self._changed(self._summary(N_("ready: space trains, n runs one epoch, r resets")))
+        if self.lab is message.lab:              # not dropped by a reload meanwhile
+            self._changed(self._summary(N_("ready: space trains, n runs one epoch, r resets")))
 
     def on_train_panel_progress(self, message: Progress) -> None:
         if self.lab is not None and message.generation == self.lab.generation:
@@ -495,8 +501,10 @@ class TrainPanel(TrainInspectorHost, FormPanel):
     # --- forms -----------------------------------------------------------------------------
     async def _rebuild_forms(self) -> None:
         async with self._forms_lock:     # one rebuild at a time: a form must be mounted before it is replaced
-            await self._rebuild_setup()
-            await self._rebuild_runs()
+            if self.lab is not None:     # a reload (a lesson key) drops the runs while a rebuild awaits
+                await self._rebuild_setup()
+            if self.lab is not None:
+                await self._rebuild_runs()
 
     async def _rebuild_setup(self) -> None:
         from ..core.datasets import DATASETS, MULTICLASS
