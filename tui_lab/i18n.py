@@ -70,8 +70,9 @@ def catalogue(code: str) -> dict[str, str]:
     return tomllib.loads((files("tui_lab.locale") / f"{code}.toml").read_text(encoding="utf-8"))
 
 
-def tr(text: str, **fields) -> str:
-    """`text` in the reader's language, with `{name}` fields filled in after translation."""
+def tr(text: str, /, **fields) -> str:
+    """`text` in the reader's language, with `{name}` fields filled in after translation (`text`
+    is positional-only, so a field may be called `text` too)."""
     translated = catalogue(language()).get(text, text)
     return translated.format(**fields) if fields else translated
 

@@ -29,7 +29,7 @@ from textual.widgets import Label, RadioButton, RadioSet, Select, Static, Tabbed
 from textual.worker import get_current_worker
 
 from ..i18n import N_, tr
-from .commands import Command
+from .commands import Command, tab_label
 from .canvas import RUN_COLOURS as CANVAS_COLOURS
 from .forms import FormPanel, edited, field_row
 from .plots import BraillePlot, Curve, SafePlot, curves_figure, marker_of, plotext_colour
@@ -281,7 +281,7 @@ class TrainPanel(TrainInspectorHost, FormPanel):
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="train-tabs", initial="train-view"):
-            with TabPane(tr("Train"), id="train-view"):
+            with TabPane(tab_label("Train"), id="train-view"):
                 with Horizontal(id="train-row"):
                     yield DataPlot(self, id="train-data")
                     yield ImageBoard(id="train-images")
@@ -289,9 +289,9 @@ class TrainPanel(TrainInspectorHost, FormPanel):
                         yield LossPlot(self, id="train-loss")
                         yield Static(id="train-legend")
                         yield StepView(id="step-view")
-            with TabPane(tr("Setup"), id="train-setup"):
+            with TabPane(tab_label("Setup"), id="train-setup"):
                 yield VerticalScroll(id="train-setup-form")
-            with TabPane(tr("Runs"), id="train-runs"):
+            with TabPane(tab_label("Runs"), id="train-runs"):
                 yield VerticalScroll(id="train-runs-form")
         yield Static("", id="train-error")
 

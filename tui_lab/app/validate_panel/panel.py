@@ -23,7 +23,7 @@ from textual.widgets import Label, Select, Static, TabbedContent, TabPane
 from ...core.validate import METHODS
 from ...i18n import N_, tr
 from ..autoplay import AutoplayPanel
-from ..commands import Command
+from ..commands import Command, tab_label
 from ..forms import FormPanel, edited, field_row
 from ..plots import SafePlot
 from .drawing import Figures
@@ -128,7 +128,7 @@ class ValidatePanel(AutoplayPanel, FormPanel):
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="validate-tabs", initial="validate-view"):
-            with TabPane(tr("Validate"), id="validate-view"):
+            with TabPane(tab_label("Validate"), id="validate-view"):
                 yield Static(tr("no scenario loaded"), id="validate-head")
                 yield Static("", id="validate-hint")     # a short panel leaves it out: the heading keeps 2 lines
                 with Horizontal(id="validate-row"):
@@ -142,7 +142,7 @@ class ValidatePanel(AutoplayPanel, FormPanel):
                         yield Picture(self.figures, "curves", curves_key, id="validate-right")
                         yield curves_key
                 yield Static("", id="validate-numbers")
-            with TabPane(tr("Setup"), id="validate-setup"):
+            with TabPane(tab_label("Setup"), id="validate-setup"):
                 yield VerticalScroll(id="validate-setup-form")
         yield Static("", id="validate-error")
 
