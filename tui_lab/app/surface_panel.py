@@ -140,9 +140,10 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
     class Prepared(Message):
         """A worker built the runs (and compiled the kernels on a first start)."""
 
-        def __init__(self, race) -> None:
+        def __init__(self, race, load: object) -> None:
             super().__init__()
             self.race = race
+            self.load = load             # which load_scenario call this race answers
 
     class Progress(Message):
         """A worker advanced the runs; only the newest matters."""
@@ -163,6 +164,7 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.race = None
+        self._load: object | None = None   # the latest load_scenario call (see Prepared.load)
         self.log_loss = False
         self.speed = DEFAULT_SPEED
         self.selected = 0
@@ -207,7 +209,8 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         self.race = None
         self.sweep_result = None
         self._say(tr("warming up the numeric kernels (the first start compiles them)…"))
-        self._prepare(scenario)
+        self._load = load = object()   # a later load (a lesson key pressed while warming up) supersedes this one
+        self._prepare(scenario, load)
 
     def step_once(self) -> None:
         self.advance(1)
@@ -231,13 +234,13 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
 
     # --- workers ---------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="surface-prepare", exit_on_error=False)
-    def _prepare(self, scenario) -> None:
+    def _prepare(self, scenario, load: object) -> None:
         from .plots import plot_dots
         from .surface_model import Race
 
         race = Race(scenario)
         race.contour_points(*plot_dots(80, 30))     # compiles / loads the contour kernels off the UI thread
-        self.post_message(self.Prepared(race))
+        self.post_message(self.Prepared(race, load))
 
     @work(thread=True, exclusive=True, group="surface-run", exit_on_error=False)
     def _drive(self, budget: int | None) -> None:
@@ -289,6 +292,8 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
 
     # --- messages --------------------------------------------------------------------------
     def on_surface_panel_prepared(self, message: Prepared) -> None:
+        if message.load is not self._load:      # superseded: its race would replace a later load's, steps and all
+            return
         self.race = message.race
         self.selected = 0
         self.query_one("#race-plot").refresh()
