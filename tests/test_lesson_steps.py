@@ -123,3 +123,38 @@ async def test_lesson_keys_pressed_while_warming_up_still_advance(monkeypatch):
         await pilot.pause(0.5)                   # the superseded load has answered by now
         assert panel.lab is built[-1] and all(tr.epoch == total for tr in panel.lab.trainers)
         assert app.errors == []
+
+
+async def test_surface_lesson_keys_pressed_while_warming_up_still_advance(monkeypatch):
+    """The same on the Surface tab: the race of the first `]`'s load answers last and is dropped."""
+    import time
+
+    from tui_lab.app import surface_model
+
+    scenario = load_scenario("inspect-adam")
+    built, finished = [], []
+
+    class SlowRace(surface_model.Race):
+        def __init__(self, *args, **kwargs):
+            built.append(self)
+            if app.lesson_index.get("surface") == 0:
+                deadline = time.monotonic() + 30
+                while not (app.lesson_index.get("surface") == len(scenario.lessons) - 1
+                           and built[-1] is not self and finished[-1:] == built[-1:]):
+                    assert time.monotonic() < deadline
+                    time.sleep(0.05)
+                time.sleep(0.5)
+            super().__init__(*args, **kwargs)
+            finished.append(self)
+
+    monkeypatch.setattr(surface_model, "Race", SlowRace)
+    app = LabApp("inspect-adam", panels=SURFACE_ONLY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = await ready(pilot)
+        for _ in scenario.lessons:
+            await pilot.press("right_square_bracket")
+            await pilot.pause(0.3)
+        await until(pilot, lambda: len(finished) == len(built) and panel.race is not None and not panel.stepping)
+        await pilot.pause(0.5)
+        assert panel.race is built[-1] and [lane.run.t for lane in panel.race.lanes] == [10]
+        assert app.errors == []
