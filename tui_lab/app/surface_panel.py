@@ -411,14 +411,14 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         lane = self.race.lanes[self.selected]
         spec = OPTIMIZERS[entry["name"]]
         rows = [Label(tr("run {number}: ", number=self.selected + 1)
-                      + f"[{lane.style}]●[/] {lane.label} — {spec.summary}",
+                      + f"[{lane.style}]●[/] {lane.label} — {tr(spec.summary)}",
                       classes="editor-title"),
                 Horizontal(Label("optimizer", classes="field-label"),
                            Select([(n, n) for n in OPTIMIZER_NAMES], value=entry["name"], allow_blank=False,
                                   id="optimizer-select", compact=True), classes="field-row"),
                 field_row("label", ("optimizers", self.selected, "label"), entry.get("label"), entry["name"])]
         for h in spec.hypers:
-            rows.append(field_row(h.name, ("optimizers", self.selected, h.name), entry.get(h.name), h.default, h.help))
+            rows.append(field_row(h.name, ("optimizers", self.selected, h.name), entry.get(h.name), h.default, tr(h.help)))
         rows.append(Static(rule_text(lane.run.optimizer, tr("update rule (I shows a step's numbers)")),
                            classes="field-hint"))
         rows.append(Label(tr("Enter applies an edit and restarts that run; a: add run, d: remove, R: restart."),

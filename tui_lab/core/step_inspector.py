@@ -19,6 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .. import i18n
 from .optim import Writer
 from .optim.base import PROBE_HEAD, PROBE_INDEX, PROBE_P_AFTER, PROBE_P_BEFORE, PROBE_G, PROBE_T
 from .surface_run import SurfaceRun
@@ -167,10 +168,11 @@ def parameter_name(model, index: int) -> str:
         w_off, b_off, bn_off = int(lay.w_off[l]), int(lay.b_off[l]), int(lay.bn_off[l])
         if w_off <= index < w_off + fan_in * fan_out:
             i, j = divmod(index - w_off, fan_out)
-            return f"layer {l + 1} weight W[{i + 1}→{j + 1}] (input {i + 1} to unit {j + 1})"
+            return i18n.tr("layer {layer} weight W[{input}→{unit}] (input {input} to unit {unit})",
+                           layer=l + 1, input=i + 1, unit=j + 1)
         if b_off <= index < b_off + fan_out:
-            return f"layer {l + 1} bias b[{index - b_off + 1}]"
+            return i18n.tr("layer {layer} bias b[{unit}]", layer=l + 1, unit=index - b_off + 1)
         if bn_off >= 0 and bn_off <= index < bn_off + 2 * fan_out:
             which, j = divmod(index - bn_off, fan_out)
-            return f"layer {l + 1} batch norm {'γ' if which == 0 else 'β'}[{j + 1}]"
-    return f"parameter {index}"
+            return i18n.tr("layer {layer} batch norm {symbol}[{unit}]", layer=l + 1, symbol="γ" if which == 0 else "β", unit=j + 1)
+    return i18n.tr("parameter {index}", index=index)

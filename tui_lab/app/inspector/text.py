@@ -18,7 +18,7 @@ HEAD_STYLE = "bold cyan"
 
 def rule_lines(optimizer) -> list[str]:
     """The optimizer's update rule, one equation a line, with the options the run switched on."""
-    return [line.rule for line in optimizer.explain().lines]
+    return [tr(line.rule) for line in optimizer.explain().lines]
 
 
 def rule_text(optimizer, title: str | None = None) -> Text:
@@ -27,7 +27,7 @@ def rule_text(optimizer, title: str | None = None) -> Text:
         out.append(title + "\n", HEAD_STYLE)
     writer = optimizer.explain()
     for line in writer.lines:
-        out.append(line.rule + "\n", RULE_STYLE if line.key == "W_next" else "")
+        out.append(tr(line.rule) + "\n", RULE_STYLE if line.key == "W_next" else "")
     for note in writer.notes:
         out.append(note + "\n", NOTE_STYLE)
     out.rstrip()
@@ -43,7 +43,7 @@ def step_text(writer, head: str, compact: int = 0) -> Text:
     for note in writer.notes:
         out.append(note + "\n", NOTE_STYLE)
     for line in writer.lines:
-        out.append(line.rule + (" " if compact else "\n"), RULE_STYLE)
+        out.append(tr(line.rule) + (" " if compact else "\n"), RULE_STYLE)
         if line.numbers:
             text, sep, result = line.numbers.rpartition(" = ")
             if sep and text:
@@ -51,7 +51,7 @@ def step_text(writer, head: str, compact: int = 0) -> Text:
                     out.append(("= " if compact else "  = ") + text + (" " if compact else "\n"), NUMBERS_STYLE)
                 out.append(("= " if compact else "  = ") + result + "\n", RESULT_STYLE)
             else:
-                out.append(("" if compact else "  ") + line.numbers + "\n", RESULT_STYLE)
+                out.append(("" if compact else "  ") + tr(line.numbers) + "\n", RESULT_STYLE)
         elif compact:
             out.append("\n")
     out.rstrip()
@@ -73,7 +73,7 @@ def all_rules_text() -> Text:
     for name, spec in OPTIMIZERS.items():
         optimizer = Optimizer(name, {} if spec.defaults()["lr"] is not None else {"lr": 0.01})
         out.append(f"{name}", HEAD_STYLE)
-        out.append(f": {spec.summary}\n")
+        out.append(f": {tr(spec.summary)}\n")
         for rule in rule_lines(optimizer):
             out.append(f"  {rule}\n")
     out.rstrip()

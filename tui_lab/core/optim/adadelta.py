@@ -14,6 +14,7 @@ from numba import njit
 
 from .base import LR, WEIGHT_DECAY, Hyper, OptimizerSpec, with_default
 from .explain import fmt, num
+from ...i18n import N_
 
 # hp layout: lr, rho, eps, weight_decay
 
@@ -39,10 +40,10 @@ SPECS = (
     OptimizerSpec(
         "adadelta",
         (with_default(LR, 1.0),
-         Hyper("rho", 0.9, high=1.0, help="decay of the running averages"),
-         Hyper("eps", 1e-6, low_open=True, help="added inside both square roots"),
+         Hyper("rho", 0.9, high=1.0, help=N_("decay of the running averages")),
+         Hyper("eps", 1e-6, low_open=True, help=N_("added inside both square roots")),
          WEIGHT_DECAY),
-        slots=2, summary="unit-correct steps without a tuned learning rate"),
+        slots=2, summary=N_("unit-correct steps without a tuned learning rate")),
 )
 
 

@@ -13,6 +13,7 @@ from numba import njit
 
 from .base import WEIGHT_DECAY, Hyper, OptimizerSpec, with_default, LR
 from .explain import fmt, num
+from ...i18n import N_
 
 # hp layout: lr, lr_decay, weight_decay, initial_accumulator_value, eps
 
@@ -35,11 +36,11 @@ SPECS = (
     OptimizerSpec(
         "adagrad",
         (with_default(LR, 0.01),
-         Hyper("lr_decay", 0.0, help="learning-rate decay per step"),
+         Hyper("lr_decay", 0.0, help=N_("learning-rate decay per step")),
          WEIGHT_DECAY,
-         Hyper("initial_accumulator_value", 0.0, help="starting value of the squared-gradient sum"),
-         Hyper("eps", 1e-10, low_open=True, help="added to the denominator")),
-        slots=1, summary="steps shrink as squared gradients accumulate"),
+         Hyper("initial_accumulator_value", 0.0, help=N_("starting value of the squared-gradient sum")),
+         Hyper("eps", 1e-10, low_open=True, help=N_("added to the denominator"))),
+        slots=1, summary=N_("steps shrink as squared gradients accumulate")),
 )
 
 

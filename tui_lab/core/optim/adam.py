@@ -14,6 +14,7 @@ from numba import njit
 from .base import BETAS, DECOUPLED, EPS, LR, Hyper, OptimizerSpec, adam_moments, with_default
 from . import explain as ex
 from .explain import fmt, num
+from ...i18n import N_
 
 # hp layout: lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay
 
@@ -41,15 +42,15 @@ def _spec(name: str, wd_default: float, decoupled: bool, summary: str) -> Optimi
         name,
         (with_default(LR, 0.001), BETAS, EPS,
          Hyper("weight_decay", wd_default,
-               help="decoupled weight decay (p <- p(1 - lr wd))" if decoupled else "L2 penalty added to the gradient"),
-         Hyper("amsgrad", False, kind="bool", help="use the running maximum of the second moment"),
+               help=N_("decoupled weight decay (p <- p(1 - lr wd))") if decoupled else N_("L2 penalty added to the gradient")),
+         Hyper("amsgrad", False, kind="bool", help=N_("use the running maximum of the second moment")),
          with_default(DECOUPLED, decoupled)),
         slots=3, summary=summary)
 
 
 SPECS = (
-    _spec("adam", 0.0, False, "momentum plus per-coordinate RMS scaling, bias-corrected"),
-    _spec("adamw", 0.01, True, "Adam with decoupled weight decay"),
+    _spec("adam", 0.0, False, N_("momentum plus per-coordinate RMS scaling, bias-corrected")),
+    _spec("adamw", 0.01, True, N_("Adam with decoupled weight decay")),
 )
 
 

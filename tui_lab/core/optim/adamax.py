@@ -10,6 +10,7 @@ from numba import njit
 from .base import BETAS, EPS, LR, WEIGHT_DECAY, OptimizerSpec, lerp, with_default
 from . import explain as ex
 from .explain import fmt, num
+from ...i18n import N_
 
 # hp layout: lr, beta1, beta2, eps, weight_decay
 
@@ -30,7 +31,7 @@ def update(p, g, state, scalars, hp, t):
 
 SPECS = (
     OptimizerSpec("adamax", (with_default(LR, 0.002), BETAS, EPS, WEIGHT_DECAY),
-                  slots=2, summary="Adam with the infinity norm in the denominator"),
+                  slots=2, summary=N_("Adam with the infinity norm in the denominator")),
 )
 
 

@@ -26,6 +26,7 @@ from numba import njit
 from . import explain as ex
 from .base import BETAS, EPS, LR, Hyper, OptimizerSpec, with_default
 from .explain import fmt, num
+from ...i18n import N_
 
 # hp layout: lr, beta1, beta2, eps, weight_decay, delta, wd_ratio, nesterov
 # state slots. Per entry: the moments, the step direction d after any projection, the entry's
@@ -118,11 +119,11 @@ SPECS = (
     OptimizerSpec(
         "adamp",
         (with_default(LR, 0.001), BETAS, EPS,
-         Hyper("weight_decay", 0.0, help="decoupled weight decay (p <- p(1 - lr wd)), times wd_ratio where projected"),
-         Hyper("delta", 0.1, help="cosine threshold (over sqrt of the row length) below which the step is projected"),
-         Hyper("wd_ratio", 0.1, help="weight-decay factor on projected weights"),
-         Hyper("nesterov", False, kind="bool", help="Nesterov's look-ahead first moment")),
-        slots=17, summary="Adam that projects out the radial step of scale-invariant weights",
+         Hyper("weight_decay", 0.0, help=N_("decoupled weight decay (p <- p(1 - lr wd)), times wd_ratio where projected")),
+         Hyper("delta", 0.1, help=N_("cosine threshold (over sqrt of the row length) below which the step is projected")),
+         Hyper("wd_ratio", 0.1, help=N_("weight-decay factor on projected weights")),
+         Hyper("nesterov", False, kind="bool", help=N_("Nesterov's look-ahead first moment"))),
+        slots=17, summary=N_("Adam that projects out the radial step of scale-invariant weights"),
         mark_tensors=mark_tensors),
 )
 
@@ -152,32 +153,33 @@ def explain(h: dict, s, out) -> None:
         out.arrow("momentum", -m)
     w, ratio = (None if s is None else s.w[s.idx]), 1.0
     if s is None:
-        out.line("cos", "matrices: c = max over channels |cos(g_t, W_t)|; c < δ / √(channel length), "
-                        "else |cos| over the whole matrix < δ / √(size): project")
+        out.line("cos", N_("matrices: c = max over channels |cos(g_t, W_t)|; c < δ / √(channel length), "
+                           "else |cos| over the whole matrix < δ / √(size): project"))
         out.line("d_proj", "  d_t ← d_t - Ŵ ⟨Ŵ, d_t⟩,  Ŵ = W_t / (‖W_t‖ + ε);  λ ← λ · wd_ratio")
-        out.line("cos", "vectors (fewer than two dimensions): no projection, as in Adam")
+        out.line("cos", N_("vectors (fewer than two dimensions): no projection, as in Adam"))
     else:
         rows = s.state[ROW][s.idx]
         if rows[0] < 0.0:
-            out.line("cos", "W is a vector here: no projection (as in Adam)")
+            out.line("cos", N_("W is a vector here: no projection (as in Adam)"))
         else:
             r, k = int(rows[0]), int(s.state[TENSOR][s.idx][0])
             view = s.state[VIEW, k]
             c = s.state[CHANNEL_COS, k]
             size = s.state[CHANNEL_SIZE, k]
-            out.line("cos", "c = max over W's channels of |cos(g_t, W_t)|", lambda: ("", c))
-            out.line("threshold", "projected where c < δ / √(channel length)",
+            out.line("cos", N_("c = max over W's channels of |cos(g_t, W_t)|"), lambda: ("", c))
+            out.line("threshold", N_("projected where c < δ / √(channel length)"),
                      lambda: (f"{num(delta)} / √{int(size)}", delta / math.sqrt(size)))
             if view == NO_PROJECTION:
                 whole = abs(cosine(s.state[TENSOR_GP, k], s.state[TENSOR_GG, k], s.state[TENSOR_PP, k], eps))
                 n = s.state[TENSOR_SIZE, k]
-                out.line("cos_tensor", "else c = |cos(g_t, W_t)| over the whole matrix", lambda: ("", whole))
-                out.line("threshold_tensor", "projected where c < δ / √(size)",
+                out.line("cos_tensor", N_("else c = |cos(g_t, W_t)| over the whole matrix"), lambda: ("", whole))
+                out.line("threshold_tensor", N_("projected where c < δ / √(size)"),
                          lambda: (f"{num(delta)} / √{int(n)}", delta / math.sqrt(n)))
-                out.line("d_proj", "no projection: g_t is not almost orthogonal to W_t")
+                out.line("d_proj", N_("no projection: g_t is not almost orthogonal to W_t"))
             else:
-                where = "channel" if view == CHANNEL_VIEW else "whole matrix"
-                out.line("d_proj", f"projected ({where}): d_t ← d_t - Ŵ ⟨Ŵ, d_t⟩,  Ŵ = W_t / (‖W_t‖ + ε)",
+                out.line("d_proj", N_("projected (channel): d_t ← d_t - Ŵ ⟨Ŵ, d_t⟩,  Ŵ = W_t / (‖W_t‖ + ε)")
+                         if view == CHANNEL_VIEW else
+                         N_("projected (whole matrix): d_t ← d_t - Ŵ ⟨Ŵ, d_t⟩,  Ŵ = W_t / (‖W_t‖ + ε)"),
                          lambda: (f"{fmt(d)} - radial part", s.state[DIRECTION][s.idx]))
                 d, ratio = s.state[DIRECTION][s.idx], wd_ratio
     if wd > 0.0:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
+from ...i18n import N_
 
 
 @dataclass(frozen=True)
@@ -108,13 +109,13 @@ def adam_moments(p, g, m, v, lr, wd, decoupled, beta1, beta2):
     return p, g, lerp(m, g, 1.0 - beta1), v * beta2 + (1.0 - beta2) * g * g
 
 
-LR = Hyper("lr", None, low_open=True, help="learning rate")
-WEIGHT_DECAY = Hyper("weight_decay", 0.0, help="L2 penalty coefficient added to the gradient")
+LR = Hyper("lr", None, low_open=True, help=N_("learning rate"))
+WEIGHT_DECAY = Hyper("weight_decay", 0.0, help=N_("L2 penalty coefficient added to the gradient"))
 BETAS = Hyper("betas", (0.9, 0.999), high=1.0, high_open=True, kind="betas",
-              help="decay rates of the first and second moment averages")
+              help=N_("decay rates of the first and second moment averages"))
 DECOUPLED = Hyper("decoupled_weight_decay", False, kind="bool",
-                  help="decay the weights directly (p <- p(1 - lr wd)) instead of adding wd p to the gradient")
-EPS = Hyper("eps", 1e-8, low_open=True, help="added to the denominator for numerical stability")
+                  help=N_("decay the weights directly (p <- p(1 - lr wd)) instead of adding wd p to the gradient"))
+EPS = Hyper("eps", 1e-8, low_open=True, help=N_("added to the denominator for numerical stability"))
 
 
 def with_default(h: Hyper, default) -> Hyper:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...i18n import N_
+
 # how the display writes symbols that have no single character
 SUB_T, SUB_PREV, SUB_NEXT = "_t", "_{t-1}", "_{t+1}"
 
@@ -89,7 +91,7 @@ class Writer:
     def gradient(self) -> np.ndarray | None:
         s = self.step
         if s is not None and s.idx.size == 1:     # one weight of a model: its part of the batch gradient
-            self.line("g", "g_t = ∂L/∂w at W_t, on this step's batch", lambda: ("", s.g[s.idx]))
+            self.line("g", N_("g_t = ∂L/∂w at W_t, on this step's batch"), lambda: ("", s.g[s.idx]))
         else:
             self.line("g", "g_t = ∇f(W_t)", lambda: (f"∇f{fmt(s.w[s.idx])}", s.g[s.idx]))
         if s is None:
@@ -120,7 +122,7 @@ class Writer:
         """The last line: W_{t+1}, the loop's own next point."""
         s = self.step
         if s is not None and s.w_next is None:
-            self.lines.append(Line("W_next", rule, "not finite: the run diverged at this step", None))
+            self.lines.append(Line("W_next", rule, N_("not finite: the run diverged at this step"), None))
             return
         self.line("W_next", rule, lambda: (text(), s.w_next[s.idx]))
         if s is not None:

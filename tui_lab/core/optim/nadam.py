@@ -14,6 +14,7 @@ from numba import njit
 from .base import BETAS, DECOUPLED, EPS, LR, WEIGHT_DECAY, Hyper, OptimizerSpec, adam_moments, with_default
 from . import explain as ex
 from .explain import fmt, num
+from ...i18n import N_
 
 # hp layout: lr, beta1, beta2, eps, weight_decay, momentum_decay, decoupled_weight_decay; scalars[0]: product of mu
 
@@ -40,8 +41,8 @@ def update(p, g, state, scalars, hp, t):
 SPECS = (
     OptimizerSpec("nadam",
                   (with_default(LR, 0.002), BETAS, EPS, WEIGHT_DECAY,
-                   Hyper("momentum_decay", 0.004, help="momentum schedule rate"), DECOUPLED),
-                  slots=2, scalars=1, summary="Adam with Nesterov look-ahead"),
+                   Hyper("momentum_decay", 0.004, help=N_("momentum schedule rate")), DECOUPLED),
+                  slots=2, scalars=1, summary=N_("Adam with Nesterov look-ahead")),
 )
 
 

@@ -14,6 +14,7 @@ from numba import njit
 from .base import BETAS, DECOUPLED, EPS, LR, WEIGHT_DECAY, OptimizerSpec, adam_moments, with_default
 from . import explain as ex
 from .explain import fmt, num
+from ...i18n import N_
 
 # hp layout: lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay
 
@@ -42,7 +43,7 @@ def update(p, g, state, scalars, hp, t):
 
 SPECS = (
     OptimizerSpec("radam", (with_default(LR, 0.001), BETAS, EPS, WEIGHT_DECAY, DECOUPLED),
-                  slots=2, summary="Adam with a rectified warm-up of the adaptive step"),
+                  slots=2, summary=N_("Adam with a rectified warm-up of the adaptive step")),
 )
 
 
@@ -63,7 +64,7 @@ def explain(h: dict, s, out) -> None:
     if s is None:
         out.line("W_next", "ρ_t > 5: W_{t+1} = W_t - η m̂_t r_t √(1 - β₂^t) / (√v_t + ε),  "
                            "r_t = √((ρ_t - 4)(ρ_t - 2) ρ_∞ / ((ρ_∞ - 4)(ρ_∞ - 2) ρ_t))")
-        out.line("W_next", "ρ_t ≤ 5: W_{t+1} = W_t - η m̂_t  (no adaptive step yet)")
+        out.line("W_next", N_("ρ_t ≤ 5: W_{t+1} = W_t - η m̂_t  (no adaptive step yet)"))
         return
     if rho_t > 5.0:
         rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
@@ -73,5 +74,5 @@ def explain(h: dict, s, out) -> None:
         out.result("W_{t+1} = W_t - η m̂_t r_t √(1 - β₂^t) / (√v_t + ε)",
                    lambda: f"{fmt(w)} - {num(lr)}·{fmt(m_hat)}·{num(rect)}·√{num(bc2)} / (√{fmt(v)} + {num(eps)})")
     else:
-        out.result("ρ_t ≤ 5: W_{t+1} = W_t - η m̂_t  (no adaptive step yet)",
+        out.result(N_("ρ_t ≤ 5: W_{t+1} = W_t - η m̂_t  (no adaptive step yet)"),
                    lambda: f"{fmt(w)} - {num(lr)}·{fmt(m_hat)}")

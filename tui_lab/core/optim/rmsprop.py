@@ -14,6 +14,7 @@ from numba import njit
 
 from .base import LR, WEIGHT_DECAY, Hyper, OptimizerSpec, lerp, with_default
 from .explain import fmt, num
+from ...i18n import N_
 
 # hp layout: lr, alpha, eps, weight_decay, momentum, centered
 
@@ -44,12 +45,12 @@ SPECS = (
     OptimizerSpec(
         "rmsprop",
         (with_default(LR, 0.01),
-         Hyper("alpha", 0.99, high=1.0, help="smoothing constant of the squared-gradient average"),
-         Hyper("eps", 1e-8, low_open=True, help="added to the denominator"),
+         Hyper("alpha", 0.99, high=1.0, help=N_("smoothing constant of the squared-gradient average")),
+         Hyper("eps", 1e-8, low_open=True, help=N_("added to the denominator")),
          WEIGHT_DECAY,
-         Hyper("momentum", 0.0, help="momentum factor"),
-         Hyper("centered", False, kind="bool", help="normalize by the estimated gradient variance")),
-        slots=3, summary="divides by a running RMS of the gradient"),
+         Hyper("momentum", 0.0, help=N_("momentum factor")),
+         Hyper("centered", False, kind="bool", help=N_("normalize by the estimated gradient variance"))),
+        slots=3, summary=N_("divides by a running RMS of the gradient")),
 )
 
 

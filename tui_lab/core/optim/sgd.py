@@ -11,6 +11,7 @@ from numba import njit
 
 from .base import LR, WEIGHT_DECAY, Hyper, OptimizerSpec, with_default
 from .explain import fmt, num
+from ...i18n import N_
 
 # hp layout: lr, momentum, dampening, weight_decay, nesterov
 
@@ -45,17 +46,17 @@ def _spec(name: str, momentum: float, nesterov: bool, lr_default, summary: str) 
     return OptimizerSpec(
         name,
         (with_default(LR, lr_default),
-         Hyper("momentum", momentum, help="momentum factor"),
-         Hyper("dampening", 0.0, high=1.0, help="dampening for momentum"),
+         Hyper("momentum", momentum, help=N_("momentum factor")),
+         Hyper("dampening", 0.0, high=1.0, help=N_("dampening for momentum")),
          WEIGHT_DECAY,
-         Hyper("nesterov", nesterov, kind="bool", help="Nesterov's look-ahead momentum")),
+         Hyper("nesterov", nesterov, kind="bool", help=N_("Nesterov's look-ahead momentum"))),
         slots=1, summary=summary, check=_check)
 
 
 SPECS = (
-    _spec("sgd", 0.0, False, None, "plain gradient descent"),
-    _spec("momentum", 0.9, False, None, "SGD with heavy-ball momentum 0.9"),
-    _spec("nag", 0.9, True, None, "SGD with Nesterov momentum 0.9"),
+    _spec("sgd", 0.0, False, None, N_("plain gradient descent")),
+    _spec("momentum", 0.9, False, None, N_("SGD with heavy-ball momentum 0.9")),
+    _spec("nag", 0.9, True, None, N_("SGD with Nesterov momentum 0.9")),
 )
 
 
@@ -70,7 +71,7 @@ def explain(h: dict, s, out) -> None:
     if beta != 0.0:
         a0, a = out.old(0), out.new(0)
         if s is not None and s.t == 1:
-            out.line("a", "a_t = g_t  (first step)", lambda: (fmt(g), a))
+            out.line("a", N_("a_t = g_t  (first step)"), lambda: (fmt(g), a))
         else:
             if damp:
                 out.line("a", "a_t = β a_{t-1} + (1 - τ) g_t",
