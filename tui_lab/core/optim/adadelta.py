@@ -14,7 +14,7 @@ from numba import njit
 
 from .base import LR, WEIGHT_DECAY, Hyper, OptimizerSpec, with_default
 from .explain import fmt, num
-from ...i18n import N_
+from ...i18n import N_, tr
 
 # hp layout: lr, rho, eps, weight_decay
 
@@ -51,7 +51,7 @@ def explain(h: dict, s, out) -> None:
     """The rule in the course's notation (G_t: running mean of g², H_t: of the updates², γ: rho);
     torch adds a learning rate η (1.0 leaves the original method); see explain.py."""
     lr, rho, eps, wd = h["lr"], h["rho"], h["eps"], h["weight_decay"]
-    out.note(f"η = {lr}" + (" (1: the original Adadelta)" if lr == 1.0 else "") + f", γ = {rho}, ε = {eps}"
+    out.note(f"η = {lr}" + (" " + tr("(1: the original Adadelta)") if lr == 1.0 else "") + f", γ = {rho}, ε = {eps}"
              + (f", λ = {wd}" if wd else ""))
     g = out.gradient()
     g = out.l2_gradient(wd, g)

@@ -26,7 +26,7 @@ from numba import njit
 from . import explain as ex
 from .base import BETAS, EPS, LR, Hyper, OptimizerSpec, with_default
 from .explain import fmt, num
-from ...i18n import N_
+from ...i18n import N_, tr
 
 # hp layout: lr, beta1, beta2, eps, weight_decay, delta, wd_ratio, nesterov
 # state slots. Per entry: the moments, the step direction d after any projection, the entry's
@@ -180,7 +180,7 @@ def explain(h: dict, s, out) -> None:
                 out.line("d_proj", N_("projected (channel): d_t ← d_t - Ŵ ⟨Ŵ, d_t⟩,  Ŵ = W_t / (‖W_t‖ + ε)")
                          if view == CHANNEL_VIEW else
                          N_("projected (whole matrix): d_t ← d_t - Ŵ ⟨Ŵ, d_t⟩,  Ŵ = W_t / (‖W_t‖ + ε)"),
-                         lambda: (f"{fmt(d)} - radial part", s.state[DIRECTION][s.idx]))
+                         lambda: (f"{fmt(d)} - " + tr("radial part"), s.state[DIRECTION][s.idx]))
                 d, ratio = s.state[DIRECTION][s.idx], wd_ratio
     if wd > 0.0:
         w = out.decoupled_decay(lr, wd, ratio, " · wd_ratio" if ratio != 1.0 else "")

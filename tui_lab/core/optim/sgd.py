@@ -11,7 +11,7 @@ from numba import njit
 
 from .base import LR, WEIGHT_DECAY, Hyper, OptimizerSpec, with_default
 from .explain import fmt, num
-from ...i18n import N_
+from ...i18n import N_, tr
 
 # hp layout: lr, momentum, dampening, weight_decay, nesterov
 
@@ -63,7 +63,7 @@ SPECS = (
 def explain(h: dict, s, out) -> None:
     """The rule in the course's notation (a_t: the momentum buffer, β: momentum); see explain.py."""
     lr, beta, damp, wd = h["lr"], h["momentum"], h["dampening"], h["weight_decay"]
-    out.note(f"η = {lr}" + (f", β = {beta}" if beta else "") + (f", τ = {damp} (dampening)" if damp else "")
+    out.note(f"η = {lr}" + (f", β = {beta}" if beta else "") + (f", τ = {damp} " + tr("(dampening)") if damp else "")
              + (f", λ = {wd}" if wd else ""))
     g = out.gradient()
     g = out.l2_gradient(wd, g)
