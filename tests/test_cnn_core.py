@@ -228,3 +228,20 @@ def test_generated_shapes_are_whole_shapes_in_three_balanced_classes():
     noisy = make_dataset("shapes", 300, 0.1, 4)
     assert np.array_equal(noisy.y, data.y) and 0.05 < np.std(noisy.x - data.x) < 0.15
     assert load_scenario({**BASE, "data": {"name": "shapes"}}).settings.data.n == 600
+
+
+def test_cnn_runs_keep_the_trainers_history_room_and_divergence_rule():
+    """A CNN run goes through Trainer.advance like a dense one: its history grows past what was
+    allocated at first (a long run's curves are not allocated up front), and a training loss past the
+    divergence limit ends the run as diverged, on its last finite weights."""
+    tr = trainer(train={"epochs": 5})
+    tr.history = tr.history[:, :2]          # as if the first allocation held two epochs
+    tr.run()
+    assert tr.epoch == 5 and tr.history.shape[1] >= 5 and np.isfinite(tr.history[:, :5]).all()
+
+    wild_scenario = scenario(train={"epochs": 3})
+    wild_scenario["optimizers"] = [{"name": "sgd", "lr": 1e12}]
+    wild = load_scenario(wild_scenario).settings.make_trainers(3)[0]
+    wild.run()
+    assert wild.diverged and wild.epoch < 3
+    assert np.isfinite(wild.params).all()

@@ -124,9 +124,10 @@ def make_batch(X, y, epoch_rows, start, rows, t, reg, aug, cutout, cutmix, keys,
 @njit(cache=True, nogil=True)
 def cnn_train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop_last, reg, aug, cutout, cutmix,
                      keys, family, hp, state, scalars, running, progress, best, best_p, best_running, history,
-                     epochs, patience, ws):
+                     epochs, patience, loss_limit, ws):
     """Up to `epochs` more epochs, in place, with the bookkeeping of core/train.py's train_epochs
-    (progress, best weights, history at the absolute epoch, divergence, early stopping). Returns epochs done."""
+    (progress, best weights, history at the absolute epoch, divergence — not finite, or a training loss
+    past `loss_limit` — and early stopping). Returns epochs done."""
     n, n_val = train_idx.shape[0], val_idx.shape[0]
     size, n_batches = batch_plan(n, batch_size, drop_last)
     n_pix = X.shape[1] * X.shape[2] * X.shape[3]
@@ -175,7 +176,8 @@ def cnn_train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, 
             progress[STEP] = t
         train_loss, train_metric = evaluate(p, lay, running, X, y, train_idx, ws, T, dZ, no_confusion)
         val_loss, val_metric = evaluate(p, lay, running, X, y, val_idx, ws, T, dZ, no_confusion)
-        if not math.isfinite(train_loss) or (n_val > 0 and not math.isfinite(val_loss)):
+        if (not math.isfinite(train_loss) or train_loss > loss_limit
+                or (n_val > 0 and not math.isfinite(val_loss))):
             p[:] = start_p
             running[:] = start_running
             progress[STATUS] = DIVERGED
@@ -220,16 +222,15 @@ class CnnTrainer(Trainer):
         self.ws = workspace(model, max(self.batch_rows, 1))
         self.reset()
 
-    def advance(self, epochs: int) -> int:
-        epochs = min(epochs, self.config.epochs - self.epoch)
-        if epochs <= 0 or self.status != 0:
-            return 0
+    def _train_epochs(self, epochs: int, probe) -> int:
+        """Trainer.advance's compiled loop for a CNN (history room, the divergence limit and the
+        early-stopping restore come from Trainer.advance)."""
         c = self.config
         return int(cnn_train_epochs(
             self.params, self.model.layout, self.mask, self.x, self.y, self.train_idx, self.val_idx, c.batch_size,
             c.drop_last, self.reg, self.aug, c.cutout, c.cutmix, self.keys, self.optimizer.family,
             self.optimizer.hp, self.state, self.scalars, self.running, self.progress, self.best, self.best_p,
-            self.best_running, self.history, epochs, c.early_stopping, self.ws))
+            self.best_running, self.history, epochs, c.early_stopping, self.loss_limit, self.ws))
 
     # -- looking at the model -------------------------------------------------
     def _eval_workspace(self, rows: int):

@@ -352,12 +352,7 @@ class Trainer:
         if math.isnan(self.loss_limit):
             initial, _ = self.evaluate(self.train_idx)
             self.loss_limit = DIVERGE_FACTOR * max(1.0, initial) if math.isfinite(initial) else -math.inf
-        done = int(kernel(train_epochs)(
-            self.params, self.model.layout, self.mask, self.x, self.y, self.train_idx, self.val_idx,
-            c.batch_size, c.drop_last or self.drops_single_row(), self.reg, self.aug, self.keys,
-            self.optimizer.family, self.optimizer.hp, self.state, self.scalars, self.running, self.progress,
-            self.best, self.best_p, self.best_running, self.history, epochs, c.early_stopping, self.loss_limit,
-            probe))
+        done = self._train_epochs(epochs, probe)
         if c.early_stopping and self.status == RUNNING and self.epoch >= c.epochs and self.progress[BEST_EPOCH]:
             self.params[:] = self.best_p        # out of epochs before patience: still end on the best weights
             self.running[:] = self.best_running
@@ -369,6 +364,16 @@ class Trainer:
         n = self.train_idx.size
         size = n if self.config.batch_size == 0 or self.config.batch_size >= n else self.config.batch_size
         return self.model.batchnorm and size > 1 and n % size == 1
+
+    def _train_epochs(self, epochs: int, probe) -> int:
+        """The compiled epoch loop for this model (a CNN trainer runs its own): returns epochs done."""
+        c = self.config
+        return int(kernel(train_epochs)(
+            self.params, self.model.layout, self.mask, self.x, self.y, self.train_idx, self.val_idx,
+            c.batch_size, c.drop_last or self.drops_single_row(), self.reg, self.aug, self.keys,
+            self.optimizer.family, self.optimizer.hp, self.state, self.scalars, self.running, self.progress,
+            self.best, self.best_p, self.best_running, self.history, epochs, c.early_stopping, self.loss_limit,
+            probe))
 
     def _make_room(self, epochs: int) -> None:
         """Grow the history (doubling) to hold `epochs` epochs: a long run's curves are not allocated up front."""
