@@ -387,3 +387,11 @@ def test_plotext_plots_get_round_ticks_unless_the_drawing_set_them():
     monitor = plt._active.monitor
     assert sorted(zip(monitor.xticks[0], monitor.xlabels[0])) == [(-0.5, "-0.5"), (0.0, "0"), (0.5, "0.5")]
     assert sorted(monitor.ylabels[0]) == ["high", "low"]
+
+
+def test_the_full_bench_run_is_within_the_scenario_limits():
+    """`tui-lab bench` (not only --quick) measures through run_scenario, whose limits apply to it too."""
+    from tui_lab.bench import measure_optimizer_steps
+
+    ours, refs = measure_optimizer_steps(False)
+    assert ours["optimizer_steps_per_s"] > 0 and refs["numpy"]["optimizer_steps_per_s"] > 0

@@ -32,8 +32,9 @@ def measure_optimizer_steps(quick: bool) -> tuple[dict, dict]:
     """2-D Adam steps on Rosenbrock through run_scenario, trajectory recorded, one thread."""
     from . import run_scenario
     from .core.surfaces import value_grad
+    from .limits import MAX_STEPS
 
-    steps = 200_000 if quick else 2_000_000
+    steps = 200_000 if quick else MAX_STEPS
     scenario = {"title": "bench", "kind": "surface", "surface": {"name": "rosenbrock"},
                 "run": {"steps": steps}, "optimizers": [{"name": "adam", "lr": 0.01}]}
     ours = steps / best_time(lambda: run_scenario(scenario), 1 if quick else 3)
