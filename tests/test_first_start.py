@@ -159,7 +159,10 @@ def test_lab_cache_folder_is_keyed_and_old_folders_go(tmp_path, monkeypatch):
 
     from tui_lab.app import warm_up
 
-    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    # use_keyed_cache sets os.environ itself: setenv first makes monkeypatch put the variable back
+    # afterwards, so later tests (and their subprocesses) do not inherit this test's folder
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "")
+    monkeypatch.delenv("NUMBA_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     base = tmp_path / "tui-lab" / "numba"
     old, recent = base / "0123456789abcdef", base / "fedcba9876543210"
