@@ -26,12 +26,19 @@ print(json.dumps({"need": need, "peak": peak, "chars": len(text)}))
 """
 
 
+def clean_env(cache: str) -> dict:
+    """The environment of a measured process: the machine's essentials only, so nothing another test
+    left set (a cache folder, a kernel switch) changes what the process does before its run."""
+    kept = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR") or k.startswith("OPENBLAS")}
+    return {**kept, "NUMBA_CACHE_DIR": cache}
+
+
 def peak_of(scenario: dict, cache: str) -> dict:
     """Peak resident size of a fresh process that loads, runs and writes the JSON of `scenario`, with
     its compiled kernels in `cache` (a folder of this test's own: other tests may point the suite's
     NUMBA_CACHE_DIR elsewhere, and a process that compiles peaks at its compile, not its run)."""
     proc = subprocess.run([sys.executable, "-c", PROBE], input=json.dumps(scenario), capture_output=True,
-                          text=True, timeout=600, env={**os.environ, "NUMBA_CACHE_DIR": cache})
+                          text=True, timeout=600, env=clean_env(cache))
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout)
 

@@ -396,6 +396,8 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
     async def _rebuild_forms(self) -> None:
         await self._rebuild_editor()
         await self._rebuild_setup()
+        if self.race is None:       # another scenario started loading while the forms were rebuilt
+            return
         self._update_table()
         self._update_sweep_axes()
 
