@@ -5,6 +5,8 @@ showed another, and direct manipulation of a run, a start point and a sweep cell
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.widgets import Input, OptionList, Static, TabbedContent
 
 from app_helpers import SURFACE_ONLY, idle, ready, steps, until
@@ -309,3 +311,27 @@ async def test_validate_method_key_keeps_working_when_its_plot_is_hidden():
                 break
         assert "kfold" in seen[:-1] and seen[-1] != "kfold"
         assert app.errors == []
+
+
+async def test_a_drop_down_removed_while_it_mounts_does_not_crash_the_app():
+    """A form rebuilt again (or the app quitting) while its drop-downs mount: Textual mounts nothing into a
+    widget being removed, and Select's own set-up then raised NoMatches and took the app down."""
+    from textual.app import App
+    from textual.containers import Vertical
+    from tui_lab.app.forms import ChoiceSelect
+
+    class Host(App):
+        def compose(self):
+            yield Vertical(id="form")
+
+    app = Host()
+    async with app.run_test() as pilot:
+        form = app.query_one("#form")
+        for _ in range(30):
+            form.mount(Vertical(ChoiceSelect(["adam", "sgd"], "adam")))
+            await asyncio.sleep(0)
+            await form.remove_children()
+        form.mount(ChoiceSelect(["adam", "sgd"], "sgd"))
+        await pilot.pause()
+        assert app.query_one(ChoiceSelect).value == "sgd"     # one left alone mounts whole
+    assert app.return_code in (0, None)

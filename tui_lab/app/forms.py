@@ -12,9 +12,9 @@ import copy
 import threading
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.containers import Horizontal
-from textual.widgets import Input, Label, Static, TabbedContent
+from textual.widgets import Input, Label, Select, Static, TabbedContent
 
 from ..i18n import N_, tr
 from .panel import KindPanel
@@ -74,6 +74,27 @@ def field_row(label: str, path: tuple, value, default, hint: str = "") -> Horizo
     return Horizontal(Label(label, classes="field-label"),
                       FieldInput(path, shown, default_text, classes="field-input", compact=True),
                       Label(f"{default_text}  {hint}".rstrip(), classes="field-hint"), classes="field-row")
+
+
+class ChoiceSelect(Select):
+    """A drop-down bound to one choice of the scenario; `applied` is the value the runs use, so the
+    Changed event a Select posts when it is mounted is not taken for an edit."""
+
+    def __init__(self, choices, value, **kwargs):
+        super().__init__([(c, c) for c in choices], value=value if value in choices else Select.BLANK,
+                         allow_blank=value not in choices, compact=True, **kwargs)
+        self.applied = value
+
+    def _on_mount(self, event: events.Mount) -> None:
+        # Textual mounts nothing into a widget being removed, so a drop-down removed while it mounts (a form
+        # rebuilt again, the app quitting during a load) has no parts: Select's own set-up would raise.
+        if not self.query("SelectCurrent #label") or not self.query("SelectOverlay"):
+            event.prevent_default()
+
+
+def select_row(label: str, widget_id: str, choices, value) -> Horizontal:
+    return Horizontal(Label(label, classes="field-label"), ChoiceSelect(choices, value, id=widget_id),
+                      classes="field-row")
 
 
 class FormPanel(KindPanel):

@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 
 from ..i18n import N_, tr
 from .commands import Command, tab_label
-from .forms import FormPanel, field_row
+from .forms import FormPanel, field_row, select_row
 from ..core.optim import OPTIMIZERS
 from .inspector import INSPECT_COMMANDS
 from .inspector.host import StepView, SurfaceInspectorHost
@@ -415,9 +415,7 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         rows = [Label(tr("run {number}: ", number=self.selected + 1)
                       + f"[{lane.style}]●[/] {lane.label} — {tr(spec.summary)}",
                       classes="editor-title"),
-                Horizontal(Label("optimizer", classes="field-label"),
-                           Select([(n, n) for n in OPTIMIZER_NAMES], value=entry["name"], allow_blank=False,
-                                  id="optimizer-select", compact=True), classes="field-row"),
+                select_row("optimizer", "optimizer-select", OPTIMIZER_NAMES, entry["name"]),
                 field_row("label", ("optimizers", self.selected, "label"), entry.get("label"), entry["name"])]
         for h in spec.hypers:
             rows.append(field_row(h.name, ("optimizers", self.selected, h.name), entry.get(h.name), h.default, tr(h.help)))
@@ -438,9 +436,7 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         spec = surface.spec
         run = raw.get("run", {})
         rows = [Label(tr("Loss surface"), classes="section-title"),
-                Horizontal(Label("surface", classes="field-label"),
-                           Select([(n, n) for n in SURFACE_NAMES], value=spec.name, allow_blank=False,
-                                  id="surface-select", compact=True), classes="field-row"),
+                select_row("surface", "surface-select", SURFACE_NAMES, spec.name),
                 Label(f"f(x, y) = {spec.formula}", classes="field-hint"),
                 field_row("start", ("surface", "start"), raw["surface"].get("start"), list(spec.start),
                           tr("x, y (or arrow keys on the plot)"))]

@@ -31,7 +31,7 @@ from textual.worker import get_current_worker
 from ..i18n import N_, tr
 from .commands import Command, tab_label
 from .canvas import RUN_COLOURS as CANVAS_COLOURS
-from .forms import FormPanel, edited, field_row
+from .forms import FormPanel, edited, field_row, select_row
 from .plots import BraillePlot, Curve, SafePlot, curves_figure, marker_of, plotext_colour
 from .image_model import HeldOutCurve, ImageSnapshot, image_snapshot
 from .image_views import IMAGE_COMMANDS, PAGES, ImageBoard, sparkline
@@ -688,21 +688,6 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         del raw["optimizers"][min(self.selected, len(runs) - 1) % len(runs)]
         await self._edit(raw, tr("run removed"), rebuild=True)
 
-
-
-class ChoiceSelect(Select):
-    """A drop-down bound to one choice of the scenario; `applied` is the value the runs use, so the
-    Changed event a Select posts when it is mounted is not taken for an edit."""
-
-    def __init__(self, choices, value, **kwargs):
-        super().__init__([(c, c) for c in choices], value=value if value in choices else Select.BLANK,
-                         allow_blank=value not in choices, compact=True, **kwargs)
-        self.applied = value
-
-
-def select_row(label: str, widget_id: str, choices, value) -> Horizontal:
-    return Horizontal(Label(label, classes="field-label"), ChoiceSelect(choices, value, id=widget_id),
-                      classes="field-row")
 
 
 def switch_data(raw: dict, name: str) -> dict:

@@ -24,7 +24,7 @@ from ...core.validate import METHODS
 from ...i18n import N_, tr
 from ..autoplay import AutoplayPanel
 from ..commands import Command, tab_label
-from ..forms import FormPanel, edited, field_row
+from ..forms import FormPanel, edited, field_row, select_row
 from ..plots import SafePlot
 from .drawing import Figures
 from .model import (CHOICE_KEYS, FOLD_VIEWS, SETUP_DATASETS, ValidateState, key_methods, method_raw, next_method,
@@ -304,7 +304,6 @@ class ValidatePanel(AutoplayPanel, FormPanel):
     # --- the Setup tab -----------------------------------------------------------------------
     async def _rebuild_setup(self) -> None:
         """The form for the scenario in view: its method's keys only; rebuilt when that set changes."""
-        from ..train_panel import select_row
 
         if self.scenario is None:
             return
