@@ -173,3 +173,33 @@ async def test_the_whole_rule_shows_without_scrolling_at_80x24_in_a_lesson():
             await pilot.pause()
             assert app.query_one("#race-plot").display and not view.display
             assert panel.inspector_open is False and app.errors == []
+
+
+async def test_the_train_tab_rule_shows_whole_at_80x24_and_follows_a_resize():
+    """Three runs' legend shares the view's column: at 80x24 the view takes the data plot's place
+    too and the whole rule (down to W_{t+1}) shows without scrolling; grown to 120x40 it goes back
+    beside the plot with every substituted number; a CNN run is inspected as well."""
+    for name, parameter in (("train-dropout", "layer 1 weight"), ("images-filters", "conv layer 1 kernel")):
+        app = LabApp(name, panels={"train": TrainPanel})
+        async with app.run_test(size=(80, 24)) as pilot:
+            panel = app.query_one("#panel-train", TrainPanel)
+            await until(pilot, lambda: panel.lab is not None)
+            await pilot.press("n")
+            await until(pilot, lambda: idle(app))
+            await pilot.press("I")
+            await until(pilot, lambda: parameter in view_text(app) and "step t =" in view_text(app))
+            await pilot.pause()
+            view = app.query_one(StepView)
+            for beside in (False, True):
+                text = view_text(app)
+                assert "W_{t+1} = W_t" in text and view.max_scroll_y == 0, text
+                assert app.query_one("#train-main").display is beside
+                assert view.region.width > 70 or beside
+                if not beside:
+                    await pilot.resize_terminal(120, 40)
+                    await until(pilot, lambda: app.query_one("#train-main").display)
+                    await pilot.pause()
+            assert "0.9·" in view_text(app)                      # Adam's substituted m_t where there is room
+            await pilot.press("I")
+            await pilot.pause()
+            assert app.query_one("#train-main").display and not view.display and app.errors == []

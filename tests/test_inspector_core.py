@@ -4,6 +4,7 @@ Each displayed intermediate is compared with this file's own computation of the 
 update rule (run alongside from step 1, fed the gradient of the analytic surface), and the
 displayed W_{t+1} with the headless run's trajectory, bit for bit."""
 
+import copy
 import math
 
 import numpy as np
@@ -349,3 +350,38 @@ def test_train_inspection_follows_the_epoch_loop(name, hyper, index):
             np.testing.assert_allclose(out.value("a")[0], 0.9 * a0 + step.g[index], rtol=1e-12)
     assert "layer 1 weight" in inspection.parameter_name(0)
     assert inspection.parameter_name(9) == "layer 1 bias b[2]"
+
+
+def test_train_inspection_follows_a_cnn_run():
+    """A CNN run on the Train tab records its steps too (its epoch loop takes the same probe): the
+    shown W_{t+1} of a conv kernel entry and of a dense weight is the live run's weight after each
+    epoch, bit for bit, and Adam's m_t, v_t are that step's update of the recorded buffers."""
+    from tui_lab.core.step_inspector import TrainInspection
+
+    scenario = tui_lab.load_scenario({
+        "title": "t", "kind": "train", "data": {"name": "shapes", "n": 60},
+        "model": {"name": "cnn", "conv": [2], "kernel": 3, "hidden": [], "pool": "max"},
+        "train": {"epochs": 3, "batch_size": 16}, "optimizers": [{"name": "adam", "lr": 0.01}]})
+    live = scenario.settings.make_trainers(scenario.seed)[0]
+    model = live.model
+    dense_w = int(model.layout.dense[0, 2]) + model.layout.dense[0, 0] + 1    # unit 2's weight from input 2
+    for index, name in ((1, "conv layer 1 kernel k[1, 1, 1, 2] (filter 1, input channel 1)"),
+                        (dense_w, "dense layer 1 weight W[2→2] (input 2 to unit 2)")):
+        run = copy.deepcopy(live)
+        inspection = TrainInspection(run, index=index)
+        after = []
+        for _ in range(3):
+            run.advance(1)
+            after.append(run.params[index])
+        inspection.follow(3)
+        assert inspection.shadow.ws[0] is not run.ws[0]      # the shadow trains in another thread
+        assert len(inspection.steps) == 3 and inspection.parameter_name() == name
+        b1, b2 = run.optimizer.hyperparams["betas"]
+        for k, step in enumerate(inspection.steps):
+            inspection.shown = k
+            out = inspection.explain()
+            assert out.value("W_next")[0] == after[k]
+            g, m0, v0 = step.g[index], step.state_before[0, index], step.state_before[1, index]
+            assert g != 0.0
+            np.testing.assert_allclose(out.value("m")[0], b1 * m0 + (1 - b1) * g, rtol=1e-12)
+            np.testing.assert_allclose(out.value("v")[0], b2 * v0 + (1 - b2) * g * g, rtol=1e-12)

@@ -228,8 +228,9 @@ class TrainPanel(TrainInspectorHost, FormPanel):
     TrainPanel { layout: vertical; }
     TrainPanel #train-tabs { height: 1fr; }
     TrainPanel #train-row { height: 1fr; }
-    TrainPanel #train-data { width: 1fr; }
+    TrainPanel #train-main { width: 1fr; }
     TrainPanel #train-side { width: 1fr; max-width: 60; }
+    TrainPanel.-inspect-wide #train-side { max-width: 100%; }
     TrainPanel #train-loss { height: 1fr; }
     TrainPanel #train-legend { height: auto; }
     TrainPanel #train-error { display: none; height: auto; padding: 0 1; background: $error 20%; }
@@ -283,8 +284,9 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         with TabbedContent(id="train-tabs", initial="train-view"):
             with TabPane(tab_label("Train"), id="train-view"):
                 with Horizontal(id="train-row"):
-                    yield DataPlot(self, id="train-data")
-                    yield ImageBoard(id="train-images")
+                    with Vertical(id="train-main"):     # the data plot, or the image board for an image set
+                        yield DataPlot(self, id="train-data")
+                        yield ImageBoard(id="train-images")
                     with Vertical(id="train-side"):
                         yield LossPlot(self, id="train-loss")
                         yield Static(id="train-legend")

@@ -65,14 +65,15 @@ def _first_of_each_kind() -> None:
 
 
 def _train_inspector() -> None:
-    """The train loop's recording variant (with the step inspector's probe), compiled ahead."""
+    """The train loops' recording variants (MLP and CNN, with the step inspector's probe), compiled ahead."""
     from .. import load_scenario
     from ..core.step_inspector import TrainInspection
 
-    scenario = load_scenario({"title": "warm-up", "kind": "train", "data": {"name": "linear", "n": 20},
-                              "model": {"name": "linear"}, "train": {"epochs": 1},
-                              "optimizers": [{"name": "sgd", "lr": 0.1}]})
-    TrainInspection(scenario.settings.make_trainers(scenario.seed)[0]).follow(1)
+    for data, model in (({"name": "linear", "n": 20}, {"name": "linear"}),
+                        ({"name": "shapes", "n": 20}, {"name": "cnn", "conv": [2], "hidden": []})):
+        scenario = load_scenario({"title": "warm-up", "kind": "train", "data": data, "model": model,
+                                  "train": {"epochs": 1}, "optimizers": [{"name": "sgd", "lr": 0.1}]})
+        TrainInspection(scenario.settings.make_trainers(scenario.seed)[0]).follow(1)
 
 
 JOBS = (_race, _surfaces, _sweep)       # what this process loads once the child has compiled it

@@ -27,10 +27,9 @@ from numba import njit
 
 from .cnn import CnnModel, backward, evaluate, forward, load_images, loss_grad, one_hot_targets, workspace
 from .rng import key_for, normal, permutation, uniform
-from .train import (BEST_EPOCH, DIVERGED, DROPOUT, DROPOUT_RATE, EARLY_STOPPED, EPOCH, INPUT_NOISE, INPUT_NOISE_STD,
-                    L1, L2, MIXUP_ALPHA, SHUFFLE, SMOOTHING, STATUS, STEP, STREAM_BASE, TRAIN_LOSS, TRAIN_METRIC,
-                    VAL_LOSS, VAL_METRIC, WEIGHT_NOISE, WEIGHT_NOISE_STD, TrainConfig, Trainer, _gamma, _mixup,
-                    _optimizer_step, add_penalty_grad, batch_plan)
+from .train import (DROPOUT, DROPOUT_RATE, EPOCH, INPUT_NOISE, INPUT_NOISE_STD, L1, L2, MIXUP_ALPHA, SHUFFLE,
+                    SMOOTHING, STEP, STREAM_BASE, WEIGHT_NOISE, WEIGHT_NOISE_STD, TrainConfig, Trainer, _gamma, _mixup,
+                    add_penalty_grad, batch_plan, close_epoch, watched_step)
 
 # Image augmentations (the `augment` key on image sets).
 IMAGE_AUGMENTS = {"none": 0, "shift": 1, "flip": 2}
@@ -124,10 +123,9 @@ def make_batch(X, y, epoch_rows, start, rows, t, reg, aug, cutout, cutmix, keys,
 @njit(cache=True, nogil=True)
 def cnn_train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop_last, reg, aug, cutout, cutmix,
                      keys, family, hp, state, scalars, running, progress, best, best_p, best_running, history,
-                     epochs, patience, loss_limit, ws):
+                     epochs, patience, loss_limit, ws, probe=None):
     """Up to `epochs` more epochs, in place, with the bookkeeping of core/train.py's train_epochs
-    (progress, best weights, history at the absolute epoch, divergence — not finite, or a training loss
-    past `loss_limit` — and early stopping). Returns epochs done."""
+    (close_epoch) and its probe for the step inspector. Returns epochs done."""
     n, n_val = train_idx.shape[0], val_idx.shape[0]
     size, n_batches = batch_plan(n, batch_size, drop_last)
     n_pix = X.shape[1] * X.shape[2] * X.shape[3]
@@ -144,6 +142,7 @@ def cnn_train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, 
     training = n > 0
     S, A = ws[0], ws[6]
     last = lay.dense.shape[0]
+    first_epoch = progress[EPOCH]
     for e in range(epochs):
         epoch = progress[EPOCH]
         if size < n:
@@ -172,30 +171,13 @@ def cnn_train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, 
             backward(w, lay, rows, training, ws, dZ, g)
             if reg[L2] != 0.0 or reg[L1] != 0.0:
                 add_penalty_grad(p, weight_mask, reg[L2], reg[L1], g)
-            _optimizer_step(family, p, g, state, scalars, hp, t)
+            watched_step(family, p, g, state, scalars, hp, t, probe)
             progress[STEP] = t
         train_loss, train_metric = evaluate(p, lay, running, X, y, train_idx, ws, T, dZ, no_confusion)
         val_loss, val_metric = evaluate(p, lay, running, X, y, val_idx, ws, T, dZ, no_confusion)
-        if (not math.isfinite(train_loss) or train_loss > loss_limit
-                or (n_val > 0 and not math.isfinite(val_loss))):
-            p[:] = start_p
-            running[:] = start_running
-            progress[STATUS] = DIVERGED
-            return e
-        progress[EPOCH] = epoch + 1
-        history[TRAIN_LOSS, epoch], history[VAL_LOSS, epoch] = train_loss, val_loss
-        history[TRAIN_METRIC, epoch], history[VAL_METRIC, epoch] = train_metric, val_metric
-        if n_val == 0 or val_loss < best[0]:
-            best[0] = val_loss if n_val > 0 else train_loss
-            progress[BEST_EPOCH] = epoch + 1
-            if patience > 0:
-                best_p[:] = p
-                best_running[:] = running
-        if patience > 0 and epoch + 1 - progress[BEST_EPOCH] >= patience:
-            p[:] = best_p
-            running[:] = best_running
-            progress[STATUS] = EARLY_STOPPED
-            return e + 1
+        if close_epoch(train_loss, train_metric, val_loss, val_metric, n_val, loss_limit, patience, p, running,
+                       start_p, start_running, best, best_p, best_running, progress, history):
+            return progress[EPOCH] - first_epoch
     return epochs
 
 
@@ -219,8 +201,13 @@ class CnnTrainer(Trainer):
         self.x = np.ascontiguousarray(data.x, dtype=np.float64)
         self.y = np.ascontiguousarray(data.y, dtype=np.float64)
         self.batch_rows = batch_plan(self.train_idx.size, config.batch_size, config.drop_last)[0]
-        self.ws = workspace(model, max(self.batch_rows, 1))
         self.reset()
+
+    def reset(self) -> None:
+        super().reset()
+        # the epoch loop's scratch arrays, per reset: a reset copy (the step inspector's shadow run,
+        # trained in another thread) must not share them
+        self.ws = workspace(self.model, max(self.batch_rows, 1))
 
     def _train_epochs(self, epochs: int, probe) -> int:
         """Trainer.advance's compiled loop for a CNN (history room, the divergence limit and the
@@ -230,7 +217,7 @@ class CnnTrainer(Trainer):
             self.params, self.model.layout, self.mask, self.x, self.y, self.train_idx, self.val_idx, c.batch_size,
             c.drop_last, self.reg, self.aug, c.cutout, c.cutmix, self.keys, self.optimizer.family,
             self.optimizer.hp, self.state, self.scalars, self.running, self.progress, self.best, self.best_p,
-            self.best_running, self.history, epochs, c.early_stopping, self.loss_limit, self.ws))
+            self.best_running, self.history, epochs, c.early_stopping, self.loss_limit, self.ws, probe))
 
     # -- looking at the model -------------------------------------------------
     def _eval_workspace(self, rows: int):

@@ -161,7 +161,10 @@ class TrainInspection(Inspection):
 
 
 def parameter_name(model, index: int) -> str:
-    """Which weight the flat index is: layer l's W[input → unit], b[unit], or batch norm's γ / β."""
+    """Which weight the flat index is: layer l's W[input → unit], b[unit], or batch norm's γ / β
+    (and, in a CNN, first a conv layer's kernel entry, bias or batch norm's γ / β)."""
+    if model.name == "cnn":
+        return _cnn_parameter_name(model, index)
     lay = model.layout
     for l in range(model.n_layers):
         fan_in, fan_out = model.sizes[l], model.sizes[l + 1]
@@ -175,4 +178,30 @@ def parameter_name(model, index: int) -> str:
         if bn_off >= 0 and bn_off <= index < bn_off + 2 * fan_out:
             which, j = divmod(index - bn_off, fan_out)
             return i18n.tr("layer {layer} batch norm {symbol}[{unit}]", layer=l + 1, symbol="γ" if which == 0 else "β", unit=j + 1)
+    return i18n.tr("parameter {index}", index=index)
+
+
+def _cnn_parameter_name(model, index: int) -> str:
+    lay = model.layout
+    k = model.kernel
+    for l, (c_in, _, _, c_out, _, _, w_off, b_off, bn_off) in enumerate(lay.conv):
+        if w_off <= index < b_off:
+            out, rest = divmod(index - w_off, c_in * k * k)
+            channel, rest = divmod(rest, k * k)
+            row, col = divmod(rest, k)
+            return i18n.tr("conv layer {layer} kernel k[{out}, {channel}, {row}, {col}] (filter {out}, input channel "
+                           "{channel})", layer=l + 1, out=out + 1, channel=channel + 1, row=row + 1, col=col + 1)
+        if b_off <= index < b_off + c_out:
+            return i18n.tr("conv layer {layer} bias b[{filter}]", layer=l + 1, filter=index - b_off + 1)
+        if 0 <= bn_off <= index < bn_off + 2 * c_out:
+            which, j = divmod(index - bn_off, c_out)
+            return i18n.tr("conv layer {layer} batch norm {symbol}[{filter}]", layer=l + 1,
+                           symbol="γ" if which == 0 else "β", filter=j + 1)
+    for l, (n_in, n_out, w_off, b_off) in enumerate(lay.dense):
+        if w_off <= index < b_off:
+            j, i = divmod(index - w_off, n_in)          # stored as torch holds it: out rows of in
+            return i18n.tr("dense layer {layer} weight W[{input}→{unit}] (input {input} to unit {unit})",
+                           layer=l + 1, input=i + 1, unit=j + 1)
+        if b_off <= index < b_off + n_out:
+            return i18n.tr("dense layer {layer} bias b[{unit}]", layer=l + 1, unit=index - b_off + 1)
     return i18n.tr("parameter {index}", index=index)

@@ -107,6 +107,48 @@ def _optimizer_step(family, p, g, state, scalars, hp, t):
     optim.step(family, p, g, state, scalars, hp, t)
 
 
+@njit(cache=True, nogil=True)
+def watched_step(family, p, g, state, scalars, hp, t, probe):
+    """One optimizer step; with a probe (the step inspector watching one parameter, see
+    optim.base.probe_before) it also notes that parameter's numbers before and after."""
+    if probe is not None:
+        probe_before(probe, p, g, state, scalars, t)
+    _optimizer_step(family, p, g, state, scalars, hp, t)
+    if probe is not None:
+        probe_after(probe, p)
+
+
+@njit(cache=True, nogil=True)
+def close_epoch(train_loss, train_metric, val_loss, val_metric, n_val, loss_limit, patience, p, running,
+                start_p, start_running, best, best_p, best_running, progress, history) -> bool:
+    """The bookkeeping after an epoch's evaluation, shared by every epoch loop: divergence (a training
+    or validation loss that is not finite, or a training loss past `loss_limit`: back on the weights
+    the epoch started with, the epoch not counted), the history at the absolute epoch, the best
+    weights, early stopping (back on the best weights). Returns whether the run stops here."""
+    epoch = progress[EPOCH]
+    if (not math.isfinite(train_loss) or train_loss > loss_limit
+            or (n_val > 0 and not math.isfinite(val_loss))):
+        p[:] = start_p      # back to the last finite weights
+        running[:] = start_running
+        progress[STATUS] = DIVERGED
+        return True
+    progress[EPOCH] = epoch + 1
+    history[TRAIN_LOSS, epoch], history[VAL_LOSS, epoch] = train_loss, val_loss
+    history[TRAIN_METRIC, epoch], history[VAL_METRIC, epoch] = train_metric, val_metric
+    if n_val == 0 or val_loss < best[0]:
+        best[0] = val_loss if n_val > 0 else train_loss
+        progress[BEST_EPOCH] = epoch + 1
+        if patience > 0:
+            best_p[:] = p
+            best_running[:] = running
+    if patience > 0 and epoch + 1 - progress[BEST_EPOCH] >= patience:
+        p[:] = best_p
+        running[:] = best_running
+        progress[STATUS] = EARLY_STOPPED
+        return True
+    return False
+
+
 def penalty(p: np.ndarray, weight_mask: np.ndarray, l2: float, l1: float) -> float:
     """The penalty terms of the training objective: (l2 / 2) sum w^2 + l1 sum |w| over the weights."""
     w = p[weight_mask > 0.0]
@@ -220,6 +262,7 @@ def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop
     training = n > 0    # True as a runtime value (a literal True would compile `forward` once more)
     pair = np.empty(size, dtype=np.int64)
     l2, l1 = reg[L2], reg[L1]
+    first_epoch = progress[EPOCH]
     for e in range(epochs):
         epoch = progress[EPOCH]
         if size < n:
@@ -257,34 +300,13 @@ def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop
             backward(w, lay, rows, True, A, D, M, XH, ISTD, dZ, g, delta, delta_prev, WT)
             if l2 != 0.0 or l1 != 0.0:
                 add_penalty_grad(p, weight_mask, l2, l1, g)
-            if probe is not None:       # the step inspector watches one parameter
-                probe_before(probe, p, g, state, scalars, t)
-            _optimizer_step(family, p, g, state, scalars, hp, t)
-            if probe is not None:
-                probe_after(probe, p)
+            watched_step(family, p, g, state, scalars, hp, t, probe)
             progress[STEP] = t
         train_loss, train_metric = evaluate(p, lay, running, X, y, train_idx, eA, eD, eM, eXH, ISTD, eT, edZ)
         val_loss, val_metric = evaluate(p, lay, running, X, y, val_idx, eA, eD, eM, eXH, ISTD, eT, edZ)
-        if (not math.isfinite(train_loss) or train_loss > loss_limit
-                or (n_val > 0 and not math.isfinite(val_loss))):
-            p[:] = start_p      # back to the last finite weights
-            running[:] = start_running
-            progress[STATUS] = DIVERGED
-            return e
-        progress[EPOCH] = epoch + 1
-        history[TRAIN_LOSS, epoch], history[VAL_LOSS, epoch] = train_loss, val_loss
-        history[TRAIN_METRIC, epoch], history[VAL_METRIC, epoch] = train_metric, val_metric
-        if n_val == 0 or val_loss < best[0]:
-            best[0] = val_loss if n_val > 0 else train_loss
-            progress[BEST_EPOCH] = epoch + 1
-            if patience > 0:
-                best_p[:] = p
-                best_running[:] = running
-        if patience > 0 and epoch + 1 - progress[BEST_EPOCH] >= patience:
-            p[:] = best_p
-            running[:] = best_running
-            progress[STATUS] = EARLY_STOPPED
-            return e + 1
+        if close_epoch(train_loss, train_metric, val_loss, val_metric, n_val, loss_limit, patience, p, running,
+                       start_p, start_running, best, best_p, best_running, progress, history):
+            return progress[EPOCH] - first_epoch
     return epochs
 
 

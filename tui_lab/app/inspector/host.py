@@ -89,6 +89,7 @@ class InspectorHost:
             self._layout = None
             for widget_id in self.HIDDEN_WHEN_SHORT:
                 self.query_one(f"#{widget_id}").display = True
+            self.remove_class("-inspect-wide")
             self._say(tr("inspector closed"))
         self._dirty = True
 
@@ -162,7 +163,8 @@ class InspectorHost:
         if all(self.query_one(f"#{widget_id}").display for widget_id in self.HIDDEN_WHEN_SHORT):
             self._side_share = view.parent.size.width / size.width   # measured while the plots show
         beside = int(size.width * self._side_share)
-        room = size.height - 2                              # the view's border
+        shared = sum(w.outer_size.height for w in view.parent.children if w is not view and w.display)
+        room = size.height - shared - 2                     # less what shares its column (a legend), its border
         layouts = [(beside, 0), (beside, 1)]
         layouts += [(size.width, 0), (size.width, 1)] if self.HIDDEN_WHEN_SHORT else []
         layouts += [(size.width if self.HIDDEN_WHEN_SHORT else beside, 2)]
@@ -172,7 +174,16 @@ class InspectorHost:
                 break
         for widget_id in self.HIDDEN_WHEN_SHORT:
             self.query_one(f"#{widget_id}").display = width != size.width
+        self.set_class(width == size.width, "-inspect-wide")     # the view's column may take the whole row
         view.show(text)
+
+    def on_resize(self, _event) -> None:
+        if self.inspector_open and self._layout is not None:
+            self.call_after_refresh(self._relay_out)
+
+    def _relay_out(self) -> None:
+        if self.inspector_open and self._layout is not None:
+            self._lay_out(self._layout[1])
 
     def inspect_overlay(self, plot) -> None:
         """Draw the shown step's gradient, momentum and step on a contour Plot (surface only)."""
@@ -212,6 +223,7 @@ class TrainInspectorHost(InspectorHost):
     INSPECT_TAB = "train-view"
     HIDDEN_WHILE_INSPECTING = ("train-loss",)
     INSPECT_ROW = "train-row"
+    HIDDEN_WHEN_SHORT = ("train-main",)
     inspected_parameter = 0
 
     def _inspect_target(self):

@@ -143,10 +143,11 @@ def num(x: float) -> str:
 
 
 def fmt(v) -> str:
-    """A value on the inspected coordinates: a scalar alone, several in parentheses."""
+    """A value on the inspected coordinates as an operand: a scalar alone (in parentheses when negative,
+    so 0.1·(-0.5)² reads as the product and square it is), several in parentheses."""
     v = np.atleast_1d(np.asarray(v, dtype=np.float64))
     if v.size == 1:
-        return num(v[0])
+        return f"({num(v[0])})" if v[0] < 0 else num(v[0])
     return "(" + ", ".join(num(x) for x in v) + ")"
 
 
