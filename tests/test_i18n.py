@@ -96,6 +96,110 @@ def test_tr_falls_back_to_english_and_fills_fields():
     assert "a" in i18n.tr("ok: {source} ({kind}: {title})", source="a", kind="b", title="c")
 
 
+# Where messages a person reads are made outside the interface: the numeric core (a shape problem, an
+# optimizer's hyperparameter check), the kinds, the scenario loader and the limits. A message there is
+# an error (any ...Error(...) but KeyError, whose text is a key), a `fail_at` reason, a `fail` expected
+# phrase (or an `expected=` / `what=` one), or what a `problem()` / `_check()` returns.
+MESSAGE_SOURCES = ("core", "kinds", "scenario", "limits.py")
+NOT_READ = ("scenario/reference.py", "scenario/schema.py")     # the generated reference stays English
+WORD = re.compile("[A-Za-z]{2,}")
+KEY_PREFIX = re.compile(r"(: )?[\w.\[\]]+: ")                       # "nesterov: ", ": conv: " name the key
+# Messages translated where they are caught, not where they are made (the file is not this issue's to edit).
+TRANSLATED_WHERE_CAUGHT = {"core/train.py": "does not preserve the labels"}     # scenario/datamodel.py, augment
+
+
+def literal_words(node) -> list[str]:
+    """The English a message expression spells out itself, outside tr() / N_() / expected_text():
+    its string literals, the literal parts of its f-strings and of its `+` / `%` / `.format` pieces."""
+    if isinstance(node, ast.Constant):
+        return [node.value] if isinstance(node.value, str) else []
+    if isinstance(node, ast.JoinedStr):
+        return [part.value for part in node.values if isinstance(part, ast.Constant)]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        return literal_words(node.left) + (literal_words(node.right) if isinstance(node.op, ast.Add) else [])
+    if isinstance(node, ast.Call):
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+        if name == "format":
+            return literal_words(node.func.value)
+    return []
+
+
+def message_trees() -> list[tuple[str, ast.Module]]:
+    trees = []
+    for source in MESSAGE_SOURCES:
+        root = PACKAGE / source
+        for path in [root] if root.is_file() else sorted(root.rglob("*.py")):
+            where = str(path.relative_to(PACKAGE))
+            if where not in NOT_READ:
+                trees.append((where, ast.parse(path.read_text(encoding="utf-8"))))
+    return trees
+
+
+def made_messages() -> list[tuple[str, str, ast.AST]]:
+    """(where, how it is used, expression) of every message made in MESSAGE_SOURCES: errors, `fail_at`
+    reasons, what `problem()` / `_check()` return, and expected phrases: every argument given to a
+    parameter called `expected` or `what` (`fail`, `raw`, `numbers`, `choice`, the kinds' readers; a
+    choice's `what` has the choices listed after it) and every `expected = ...` assignment."""
+    trees = message_trees()
+    expected_at = {}                # function name -> position of its `expected` parameter (after self)
+    for _, tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                names = [a.arg for a in node.args.args if a.arg != "self"]
+                for parameter in ("expected", "what"):
+                    if parameter in names:
+                        expected_at[node.name] = names.index(parameter)
+    found = []
+    for where, tree in trees:
+        for node in ast.walk(tree):
+            at = f"{where}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.Call):
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+                if name.endswith("Error") and name != "KeyError" and node.args:
+                    found.append((at, "error", node.args[0]))
+                elif name == "fail_at" and len(node.args) > 1:
+                    found.append((at, "reason", node.args[1]))
+                elif name in expected_at and len(node.args) > expected_at[name]:
+                    found.append((at, "expected", node.args[expected_at[name]]))
+                found += [(at, "choices" if k.arg == "what" else "expected", k.value) for k in node.keywords
+                          if k.arg in ("expected", "what")]
+            elif isinstance(node, ast.Assign) and any(getattr(n, "id", "") == "expected" for n in node.targets):
+                found += [(at, "expected", value) for value in ([node.value.body, node.value.orelse]
+                                                                if isinstance(node.value, ast.IfExp) else [node.value])]
+            elif isinstance(node, ast.FunctionDef) and node.name in ("problem", "_check"):
+                found += [(f"{where}:{r.lineno}", "reason", r.value) for r in ast.walk(node)
+                          if isinstance(r, ast.Return) and r.value is not None]
+    return found
+
+
+def test_messages_made_outside_the_interface_go_through_the_catalogue():
+    """A message of the core, the kinds, the loader or the limits is written as tr("template", fields)
+    (or, for a `fail` expected phrase, a phrase expected_text() translates), never as English spelled
+    out in an f-string: that would reach a Korean reader in English."""
+    from tui_lab.scenario.fields import expected_text
+
+    messages = made_messages()
+    assert len(messages) > 100
+    i18n.set_language("ko")
+    english = []
+    for where, use, node in messages:
+        words = [text for text in literal_words(node) if WORD.search(text) and not KEY_PREFIX.fullmatch(text)]
+        if words and use in ("expected", "choices"):
+            # a phrase expected_text() translates, whole or by its shape (an f-string's or a %'s fields shown
+            # as 7, a choice's list as x): no run of two English words of it is left in the Korean
+            parts = node.values if isinstance(node, ast.JoinedStr) else [getattr(node, "left", node)]
+            shown = "".join(p.value if isinstance(p, ast.Constant) else "7" for p in parts).replace("%s", "7")
+            korean = expected_text(shown + (" x" if use == "choices" else ""))
+            words = [text for text in words if any(part.strip() in korean for part in re.split(r"[,;:()]", text)
+                                                   if len(WORD.findall(part)) > 1)]
+        if any(where.startswith(f"{path}:") and text in "".join(words)
+               for path, text in TRANSLATED_WHERE_CAUGHT.items()):
+            words = []
+        if words:
+            english.append(f"{where} ({use}): {words}")
+    assert not english, "messages a Korean reader would read in English (wrap them in tr()):\n" + "\n".join(english)
+
+
 # -- the language chosen ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("environ, expected", [

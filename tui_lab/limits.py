@@ -54,7 +54,8 @@ def gib(n: float) -> str:
 def surface_memory(st) -> tuple[int, str, str]:
     runs = len(st.optimizers)
     values = runs * (st.steps + 1) * 3                     # trajectory (x, y) and loss of every step
-    return values * VALUE_BYTES, "run.steps", f"{runs} optimizer(s) x {st.steps:,} steps"
+    return values * VALUE_BYTES, "run.steps", tr("{runs} optimizer(s) x {steps} steps", runs=runs,
+                                                 steps=f"{st.steps:,}")
 
 
 def layer_sizes(model) -> list[int]:
@@ -89,9 +90,12 @@ def train_memory(st) -> tuple[int, str, str]:
     model_key = "model.conv" if st.model.name == "cnn" else "model.hidden"
     parts = {"train.epochs": curves + runs * 4 * config.epochs * FLOAT, model_key: runs * kept + buffers}
     key = max(parts, key=parts.get)
-    shape = f"conv {list(st.model.conv)}" if st.model.name == "cnn" else f"layers {layer_sizes(st.model)}"
-    what = f"{runs} run(s) x {config.epochs:,} epochs" if key == "train.epochs" else \
-        f"{runs} run(s) of a model with {shape}"
+    if key == "train.epochs":
+        what = tr("{runs} run(s) x {epochs} epochs", runs=runs, epochs=f"{config.epochs:,}")
+    elif st.model.name == "cnn":
+        what = tr("{runs} run(s) of a model with conv {channels}", runs=runs, channels=list(st.model.conv))
+    else:
+        what = tr("{runs} run(s) of a model with layers {sizes}", runs=runs, sizes=layer_sizes(st.model))
     return total, key, what
 
 
@@ -126,13 +130,15 @@ def validate_memory(st) -> tuple[int, str, str]:
         terms = {k: (b + fits * kept + buffers, fits) for k, (b, fits) in terms.items()}
     key = max(terms, key=lambda k: terms[k][0])
     total = sum(b for b, _ in terms.values()) + st.data.n * 4 * FLOAT
-    return total, key, f"{method}, {terms[key][1]:,} fits on {n_train:,} rows"
+    return total, key, tr("{method}, {fits} fits on {rows} rows", method=method, fits=f"{terms[key][1]:,}",
+                          rows=f"{n_train:,}")
 
 
 def conv_memory(st) -> tuple[int, str, str]:
     conv = st.conv
     entries = conv.x.size + conv.kernel.size + 2 * math.prod(conv.out_shape)
-    return 2 * entries * (VALUE_BYTES + 3 * FLOAT), "conv.input", f"{entries:,} array entries in the results"
+    return 2 * entries * (VALUE_BYTES + 3 * FLOAT), "conv.input", tr("{entries} array entries in the results",
+                                                                       entries=f"{entries:,}")
 
 
 # -- lessons -----------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from ..i18n import tr
 from .conv import NAMED_KERNELS, forward_loop, grad_bias_loop, grad_input_loop, grad_kernel_loop, same_padding
 from .models import BN_EPS, BN_MOMENTUM, INIT_STREAM, RELU, SIGMOID, TANH, log_sum_exp
 from .optim.base import ParamTensor
@@ -90,8 +91,8 @@ class CnnModel:
         """None when every layer has something to work on, else a one-line reason."""
         for i, (c, h, w) in enumerate(self.shapes[1:]):
             if h < 1 or w < 1:
-                return (f"after conv layer {i + 1} and {self.pool} pooling the feature map is {h}x{w}; "
-                        f"use fewer conv layers or pool = \"none\"")
+                return tr('after conv layer {layer} and {pool} pooling the feature map is {h}x{w}; use fewer conv '
+                          'layers or pool = "none"', layer=i + 1, pool=self.pool, h=h, w=w)
         return None
 
     @property

@@ -31,6 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from ..i18n import N_, tr
 from .kernels import kernel
 
 MODES = ("cross-correlation", "convolution")
@@ -240,8 +241,8 @@ def size_formula(n: int, k: int, stride: int, dilation: int, pad_before: int, pa
     pads = f"2*{pad_before}" if pad_before == pad_after else f"{pad_before}+{pad_after}"
     span = n + pad_before + pad_after - dilation * (k - 1) - 1
     value = out_length(n, k, stride, dilation, pad_before, pad_after)
-    return (f"floor(({n} + {pads} - {dilation}*({k}-1) - 1)/{stride}) + 1 = "
-            + (str(value) if span >= 0 else f"floor({span}/{stride}) + 1 = {span // stride + 1}  (does not fit)"))
+    shown = str(value) if span >= 0 else f"floor({span}/{stride}) + 1 = {span // stride + 1}  " + tr("(does not fit)")
+    return f"floor(({n} + {pads} - {dilation}*({k}-1) - 1)/{stride}) + 1 = " + shown
 
 
 class Term(NamedTuple):
@@ -292,17 +293,19 @@ class Conv:
         c_n, h, w = self.x.shape
         o_n, kc, kh, kw = self.kernel.shape
         if kc != c_n:
-            return f"the kernel has {kc} input channels but the input has {c_n}"
+            return tr("the kernel has {kernel} input channels but the input has {input}", kernel=kc, input=c_n)
         if self.bias.shape != (o_n,):
-            return f"expected {o_n} bias values (one per output channel), got {self.bias.shape[0]}"
+            return tr("expected {count} bias values (one per output channel), got {got}", count=o_n,
+                      got=self.bias.shape[0])
         top, bottom, left, right = self.padding
-        for axis, n, k, lo, hi in (("height", h, kh, top, bottom), ("width", w, kw, left, right)):
-            a = 0 if axis == "height" else 1
+        sides = ((N_("height"), h, kh, top, bottom), (N_("width"), w, kw, left, right))
+        for a, (axis, n, k, lo, hi) in enumerate(sides):
             reach = self.dilation[a] * (k - 1) + 1
             if reach > n + lo + hi:
-                return (f"the dilated kernel spans {reach} in {axis} (d(k-1)+1 = {self.dilation[a]}*({k}-1)+1) "
-                        f"but the padded input is only {n + lo + hi} (= {n} + {lo} + {hi}); "
-                        f"use a smaller kernel or dilation, or more padding")
+                return tr("the dilated kernel spans {reach} in {axis} (d(k-1)+1 = {dilation}*({k}-1)+1) but the "
+                          "padded input is only {padded} (= {n} + {lo} + {hi}); use a smaller kernel or dilation, "
+                          "or more padding", reach=reach, axis=tr(axis), dilation=self.dilation[a], k=k,
+                          padded=n + lo + hi, n=n, lo=lo, hi=hi)
         return None
 
     @property

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..i18n import tr
+
 REGRESSION = ("linear", "sine", "poly", "exp_cos")
 CLASSIFICATION = ("moons", "circles", "spirals", "xor", "blobs")
 IMAGES = ("digits", "shapes")   # image sets (x of shape N x 1 x H x W): core/image_data.py
@@ -77,7 +79,7 @@ def n_classes_of(name: str, classes: int | None = None) -> int:
 def make_dataset(name: str, n: int, noise: float, seed: int, *, classes: int | None = None) -> Dataset:
     """The data set `name` with n points; `classes` applies to spirals and blobs."""
     if name not in DATASETS:
-        raise ValueError(f"unknown data set {name!r}")
+        raise ValueError(tr("unknown data set {name}", name=repr(name)))
     if name in IMAGES:
         from .image_data import image_set     # image_data builds on this module
         return image_set(name, n, noise, seed)

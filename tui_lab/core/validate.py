@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from ..i18n import tr
 from .datasets import Dataset
 from .ensembles import (adaboost_fit, adaboost_staged, as_float32_values, bootstrap_indices, ridge_fit_many,
                         ridge_predict_many, running_mean, tree_fit_many, tree_predict_many)
@@ -518,7 +519,7 @@ def bias_variance(problem: Problem, candidates: list[Learner], n_datasets: int) 
     process, at least BIAS_VARIANCE_POINTS in all, so the average over x is steady) with fresh
     noise on their targets in every replicate."""
     if problem.truth is None or problem.draw is None:
-        raise ValueError("bias_variance needs a synthetic regression data set (a known generating function)")
+        raise ValueError(tr("bias_variance needs a synthetic regression data set (a known generating function)"))
     x_test = problem.x[problem.test]
     extra = BIAS_VARIANCE_POINTS - x_test.shape[0]
     if extra > 0:
@@ -692,7 +693,7 @@ def adaboost(problem: Problem, rounds: int, learning_rate: float) -> Outcome:
     weights of the rows it gets wrong by exp(alpha). Rows are scored after every round: error rate
     and cross-entropy of the ensemble's class probabilities on train, validation and test rows."""
     if problem.n_classes < 2:
-        raise ValueError("adaboost classifies: it needs a classification data set")
+        raise ValueError(tr("adaboost classifies: it needs a classification data set"))
     x = as_float32_values(problem.x)
     labels = problem.y.astype(np.int64)
     train = problem.train

@@ -127,7 +127,8 @@ def read_array(sec: Section, key: str, ranks: tuple[int, ...], expected: str) ->
     if shape is None or len(shape) not in ranks:
         raise sec.fail(key, expected, value)
     if any(n > MAX_SIDE for n in shape) or math.prod(shape) > MAX_ELEMENTS:
-        raise sec.fail(key, f"at most {MAX_SIDE} along an axis and {MAX_ELEMENTS} entries", value)
+        raise sec.fail(key, tr("at most {side} along an axis and {most} entries", side=MAX_SIDE, most=MAX_ELEMENTS),
+                       value)
     return np.array(value, dtype=np.float64)
 
 
@@ -143,7 +144,7 @@ def read_shape(sec: Section, key: str, ranks: tuple[int, ...], expected: str) ->
 def read_pair(sec: Section, key: str, one_d: bool, low: int, default: int) -> tuple[int, int]:
     """An int or a pair [rows, cols] (one number for 1-D), each at least `low` (1 for stride and
     dilation, 0 for padding, which is also the row value of a 1-D convolution); as (h, w)."""
-    expected = (f"an integer >= {low}" if one_d else f"an integer >= {low} or a pair [h, w] of them")
+    expected = f"an integer >= {low}" if one_d else tr("an integer >= {low} or a pair [h, w] of them", low=low)
     value = sec.raw(key, default, expected)
     items = value if isinstance(value, list) else [value]
     ok = len(items) in ((1,) if one_d else (1, 2)) and all(
@@ -167,8 +168,9 @@ def parse(top: Section, seed: int) -> ConvSettings:
     if sources[0] == "input":
         x = read_array(sec, "input", (1, 2, 3), N_("a 1-D list, an H x W or a C x H x W array of numbers"))
     elif sources[0] == "input_shape":
-        x = seeded_integers(seed, INPUT_STREAM, read_shape(sec, "input_shape", (1, 2, 3), "[L], [H, W] or [C, H, W]"
-                                                           " (positive integers)"), INPUT_RANGE)
+        x = seeded_integers(seed, INPUT_STREAM, read_shape(sec, "input_shape", (1, 2, 3),
+                                                           N_("[L], [H, W] or [C, H, W] (positive integers)")),
+                             INPUT_RANGE)
     else:
         image = sec.choice("image", list(PICTURES), what="a built-in picture, one of")
         x = gray(picture(image))
@@ -182,8 +184,8 @@ def parse(top: Section, seed: int) -> ConvSettings:
         kernel_name = sec.choice("kernel", list(NAMED_KERNELS), what="a named kernel, one of")
         k = NAMED_KERNELS[kernel_name].copy()
     elif sec.has("kernel"):
-        k = read_array(sec, "kernel", (1, 2, 3, 4), "a K, KH x KW, O x C x K or O x C x KH x KW array of numbers,"
-                       " or a kernel name")
+        k = read_array(sec, "kernel", (1, 2, 3, 4),
+                       N_("a K, KH x KW, O x C x K or O x C x KH x KW array of numbers, or a kernel name"))
     else:
         k = seeded_integers(seed, KERNEL_STREAM, read_shape(sec, "kernel_shape", (1, 2, 3, 4),
                                                             "[K], [KH, KW], [O, C, K] or [O, C, KH, KW]"), KERNEL_RANGE)
@@ -218,7 +220,7 @@ def parse(top: Section, seed: int) -> ConvSettings:
     dilation = read_pair(sec, "dilation", one_d, 1, 1)
     padding_spec = sec.raw("padding", 0) if sec.has("padding") else 0
     if isinstance(padding_spec, str):
-        sec.choice("padding", ["valid", "same"], what="an integer >= 0, a pair, or one of")
+        sec.choice("padding", ["valid", "same"], what=tr("an integer >= 0, a pair, or one of"))
         if padding_spec == "valid":
             padding = (0, 0, 0, 0)
         else:
@@ -231,8 +233,9 @@ def parse(top: Section, seed: int) -> ConvSettings:
         padding = (ph, ph, pw, pw)
 
     if sec.has("bias"):
-        bias = np.array(sec.numbers("bias", length=o_n, expected=f"an array of {o_n} number"
-                                    f"{'s' if o_n > 1 else ''} (one per output channel)"))
+        expected = (tr("an array of {count} numbers (one per output channel)", count=o_n) if o_n > 1
+                    else tr("an array of 1 number (one per output channel)"))
+        bias = np.array(sec.numbers("bias", length=o_n, expected=expected))
     else:
         bias = np.zeros(o_n)
     mode = sec.choice("mode", list(MODES), "cross-correlation")
@@ -254,10 +257,10 @@ def parse(top: Section, seed: int) -> ConvSettings:
     if sec.has("grad_output"):
         value = sec.raw("grad_output")
         if isinstance(value, str):
-            grad_output = sec.choice("grad_output", ["ones", "random"], what='"ones", "random" or an array, one of')
+            grad_output = sec.choice("grad_output", ["ones", "random"], what=tr('"ones", "random" or an array, one of'))
         else:
             shown_shape = layout.show(np.zeros(conv.out_shape), kernel_channels).shape
-            expected = f"an array of the output's shape {shape_text(shown_shape)}, \"ones\" or \"random\""
+            expected = tr('an array of the output\'s shape {shape}, "ones" or "random"', shape=shape_text(shown_shape))
             if nested_shape(value) != shown_shape:
                 raise sec.fail("grad_output", expected, value)
             grad_output = np.array(value, dtype=np.float64)

@@ -37,7 +37,7 @@ def parse(top: Section, seed: int) -> SurfaceSettings:
     name = sec.choice("name", list(SURFACES), what="a surface name, one of")
     spec = SURFACES[name]
     start = sec.numbers("start", list(spec.start), length=2, check=lambda v: abs(v) <= MAX_COORDINATE,
-                        expected=f"[x, y], two numbers in [-{MAX_COORDINATE:.0f}, {MAX_COORDINATE:.0f}]")
+                        expected=tr("[x, y], two numbers in [-{most}, {most}]", most=f"{MAX_COORDINATE:.0f}"))
     params = {key: sec.number(key, default, low=-MAX_COORDINATE, high=MAX_COORDINATE)
               for key, default in spec.params.items()}
     sec.done()
@@ -62,7 +62,7 @@ def parse(top: Section, seed: int) -> SurfaceSettings:
         raise run.fail_at("batch_size", tr("only the data-driven surface linreg has batches; {name} is a formula",
                                            name=name))
     if spec.data_driven and batch_size > n:
-        raise run.fail("batch_size", f"at most data.n = {n} (0 = full batch)", batch_size)
+        raise run.fail("batch_size", tr("at most data.n = {n} (0 = full batch)", n=n), batch_size)
     run.done()
 
     surface = Surface.build(name, params, start, seed, n=n or LINREG_DATA_DEFAULTS["n"], noise=noise)

@@ -16,7 +16,7 @@ from ..core.image_data import IMAGE_SHAPES
 from ..core.optim import Optimizer
 from ..core.rng import key_for
 from ..core.train import TrainConfig
-from ..i18n import tr
+from ..i18n import N_, tr
 from ..limits import MAX_PENALTY
 from ..output import fmt, table
 from ..scenario.datamodel import (MAX_DEGREE, MAX_WIDTH, DataSettings, ModelSettings, parse_data, parse_model,
@@ -36,7 +36,7 @@ DEFAULT_WIDTHS = [1, 2, 4, 8, 16, 32, 64]
 CLOSED_FORM = ("linear", "poly")          # fit by least squares; logistic / mlp train with [train] and [[optimizers]]
 LEARNERS = ("model", "stump", "tree")
 CHOOSING = core.CV_METHODS + ("nested",)      # methods that choose among candidates by cross-validation
-SEARCHABLE = {"degree": "integers in [1, %d]" % MAX_DEGREE, "l2": "positive numbers up to %g" % MAX_PENALTY}
+SEARCHABLE = ("degree", "l2")      # the hyperparameters a search draws
 
 # [validate] keys beyond `method`, and the methods that use each
 KEY_METHODS = {
@@ -130,19 +130,20 @@ def parse(top: Section, seed: int) -> ValidateSettings:
                                       count=count, most=f"{MAX_SPLITS:,}"))
     if method in KEY_METHODS["degrees"]:
         st.degrees = complexity_sweep(sec, "degrees", model.name in CLOSED_FORM, method, DEFAULT_DEGREES,
-                                      MAX_DEGREE, "polynomial degrees", "model linear or poly")
+                                      MAX_DEGREE, N_("polynomial degrees"), N_("model linear or poly"))
         st.widths = complexity_sweep(sec, "widths", model.name == "mlp", method, DEFAULT_WIDTHS, MAX_WIDTH,
-                                     "hidden-layer widths", "model mlp")
+                                     N_("hidden-layer widths"), N_("model mlp"))
     if sec.has("l2") and model.name not in CLOSED_FORM:
         sec.raw("l2")
         raise sec.fail_at("l2", tr("the closed-form ridge penalty is for linear and poly; {name} trains with "
                                    "[regularize] l2", name=model.name))
     l2 = sec.raw("l2", 0.0, "a non-negative number")
     if method in CHOOSING and isinstance(l2, list):
-        st.l2 = sec.numbers("l2", expected=f"a number in [0, {MAX_PENALTY:g}] or a list of them (candidates)",
+        st.l2 = sec.numbers("l2", expected=tr("a number in [0, {most}] or a list of them (candidates)",
+                                              most=f"{MAX_PENALTY:g}"),
                             check=lambda v: 0 <= v <= MAX_PENALTY)
         if not st.l2:
-            raise sec.fail("l2", "at least one candidate", [])
+            raise sec.fail("l2", N_("at least one candidate"), [])
     else:
         st.l2 = [sec.number("l2", 0.0, low=0, high=MAX_PENALTY)]
     if method in CHOOSING:
@@ -202,17 +203,19 @@ def parse_space(sec: Section, model: ModelSettings) -> dict[str, list[float]]:
         if model.name != "poly":
             space.raw("degree")
             raise space.fail_at("degree", tr("a search over degrees needs model poly"))
-        ranges["degree"] = space.numbers("degree", length=2, expected=f"[low, high], {SEARCHABLE['degree']}",
+        ranges["degree"] = space.numbers("degree", length=2,
+                                         expected=tr("[low, high], integers in [1, {most}]", most=MAX_DEGREE),
                                          check=lambda v: float(v).is_integer() and 1 <= v <= MAX_DEGREE)
     if space.has("l2"):
-        ranges["l2"] = space.numbers("l2", length=2, expected=f"[low, high], {SEARCHABLE['l2']}",
+        ranges["l2"] = space.numbers("l2", length=2,
+                                     expected=tr("[low, high], positive numbers up to {most}", most=f"{MAX_PENALTY:g}"),
                                      check=lambda v: 0 < v <= MAX_PENALTY)
     space.done()
     for name, (low, high) in ranges.items():
         if low > high:
-            raise space.fail(name, "[low, high] with low <= high", [low, high])
+            raise space.fail(name, N_("[low, high] with low <= high"), [low, high])
     if not ranges:
-        raise space.fail("degree", "at least one hyperparameter to search: " + ", ".join(SEARCHABLE))
+        raise space.fail("degree", tr("at least one hyperparameter to search: {names}", names=", ".join(SEARCHABLE)))
     return {name: [int(v) for v in values] if name == "degree" else values for name, values in ranges.items()}
 
 
@@ -234,13 +237,13 @@ def complexity_sweep(sec: Section, key: str, applies: bool, method: str, default
     if not applies:
         if sec.has(key):
             sec.raw(key)
-            raise sec.fail_at(key, tr("a sweep over {what} needs {needs}", what=what, needs=needs))
+            raise sec.fail_at(key, tr("a sweep over {what} needs {needs}", what=tr(what), needs=tr(needs)))
         return []
     values = sec.numbers(key, default if method in ("capacity", "bias_variance") else [],
                          check=lambda v: float(v).is_integer() and 1 <= v <= most,
-                         expected=f"a list of {what}, integers in [1, {most}]")
+                         expected=tr("a list of {what}, integers in [1, {most}]", what=tr(what), most=most))
     if method in ("capacity", "bias_variance") and not values:
-        raise sec.fail(key, f"at least one of the {what}", [])
+        raise sec.fail(key, tr("at least one of the {what}", what=tr(what)), [])
     return [int(v) for v in values]
 
 
@@ -276,9 +279,9 @@ def check_supported(top: Section, st: ValidateSettings, n_test: int) -> None:
         raise top.fail_at("validate.method", tr("{method} sweeps a complexity: use model poly (degrees) or "
                                                 "mlp (widths), not logistic", method=st.method))
     if n_test < 1:
-        raise top.fail("data.split", "a test fraction leaving at least 1 test point", list(st.data.split))
+        raise top.fail("data.split", N_("a test fraction leaving at least 1 test point"), list(st.data.split))
     if st.method == "capacity" and st.data.sizes[1] < 1:
-        raise top.fail("data.split", "a validation fraction leaving at least 1 point (capacity scores on it)",
+        raise top.fail("data.split", N_("a validation fraction leaving at least 1 point (capacity scores on it)"),
                        list(st.data.split))
 
 

@@ -68,11 +68,12 @@ def read_source(source: str | Path | dict) -> tuple[dict, str]:
         check_tree(source, "<dict>")
         return source, "<dict>"
     if not isinstance(source, (str, Path)):
-        raise ScenarioError(f"a scenario is a path, a shipped name or a parsed dict, not {type(source).__name__}")
+        raise ScenarioError(tr("a scenario is a path, a shipped name or a parsed dict, not {type}",
+                               type=type(source).__name__))
     text = str(source)
     if "\0" in text or ("\n" in text and not Path(text).exists()):
-        raise ScenarioError("a scenario is a path, a shipped name or a parsed dict, not TOML text "
-                            "(parse it first: tomllib.loads(text))")
+        raise ScenarioError(tr("a scenario is a path, a shipped name or a parsed dict, not TOML text "
+                               "(parse it first: tomllib.loads(text))"))
     path = Path(text)
     if not path.exists() and not text.endswith(".toml") and "/" not in text:
         if text in shipped_names():
@@ -113,7 +114,8 @@ def parse_toml(text: str, label: str) -> dict:
     """tomllib.loads with every failure as bad input, and no input that makes it slow or huge."""
     if match := _DOTTED_KEY.search(text):
         line = text.count("\n", 0, match.start()) + 1
-        raise ScenarioError(f"{label}: line {line}: a dotted key of more than {MAX_KEY_PARTS} parts")
+        raise ScenarioError(f"{label}: " + tr("line {line}: a dotted key of more than {most} parts", line=line,
+                                                 most=MAX_KEY_PARTS))
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -138,20 +140,23 @@ def check_tree(data: dict, label: str) -> None:
             continue
         if isinstance(value, (dict, list, tuple)):
             if id(value) in open_ids:
-                raise ScenarioError(f"{label}: {where or 'scenario'}: a table or array that contains itself")
+                raise ScenarioError(f"{label}: {where or 'scenario'}: " + tr("a table or array that contains itself"))
             if depth > MAX_DEPTH:
-                raise ScenarioError(f"{label}: {where}: nested more than {MAX_DEPTH} levels deep")
+                raise ScenarioError(f"{label}: {where}: " + tr("nested more than {most} levels deep", most=MAX_DEPTH))
             open_ids.add(id(value))
             stack.append((_LEAVE, where, id(value)))
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
                 if isinstance(value, dict) and not isinstance(key, str):
-                    raise ScenarioError(f"{label}: {where or 'scenario'}: keys are strings, got {describe(key)}")
+                    raise ScenarioError(f"{label}: {where or 'scenario'}: "
+                                        + tr("keys are strings, got {got}", got=describe(key)))
                 child = f"{where}[{key}]" if not isinstance(value, dict) else (
                     f"{where}.{show_key(key)}" if where else show_key(key))
                 stack.append((item, child, depth + 1))
         elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
-            raise ScenarioError(f"{label}: {where}: expected an integer of at most 64 bits, got {describe(value)}")
+            raise ScenarioError(f"{label}: {where}: " + tr("expected {expected}, got {got}",
+                                                            expected=tr("an integer of at most 64 bits"),
+                                                            got=describe(value)))
 
 
 _LEAVE = object()     # check_tree's marker: the container above it is finished

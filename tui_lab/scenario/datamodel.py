@@ -26,9 +26,10 @@ from ..core.models import ACTIVATIONS, INITS, MODELS, Model
 from ..core.train import AUGMENTS, TrainConfig, augment_code
 from ..core.image_data import IMAGE_MAX_N, IMAGE_NOISE, IMAGE_SHAPES, IMAGE_SIZES
 from ..limits import MAX_EPOCHS, MAX_LIST, MAX_MIXUP, MAX_NOISE, MAX_PENALTY, MAX_POINTS
-from ..i18n import tr
+from ..i18n import N_, tr
 from .fields import Section
 
+SPLIT_EXPECTED = N_("[train, validation, test], three fractions in [0, 1] that sum to 1")
 MAX_DEGREE = 30
 MAX_WIDTH = 1024
 MAX_LAYERS = 8
@@ -116,7 +117,7 @@ def _sweepable(sec: Section, key: str, read) -> list:
     if isinstance(value, list) and value:
         sec.raw(key)
         if len(value) > MAX_LIST:
-            raise sec.fail(key, f"one value or a list of at most {MAX_LIST} (one run each)", value)
+            raise sec.fail(key, tr("one value or a list of at most {most} (one run each)", most=MAX_LIST), value)
         return [read(Section({f"{key}[{i}]": v}, sec.where, sec.path), f"{key}[{i}]") for i, v in enumerate(value)]
     return [read(sec, key)]
 
@@ -131,9 +132,9 @@ def parse_data(top: Section, seed: int) -> DataSettings:
         n = sec.integer("n", 200, low=10, high=MAX_POINTS)
         noise = sec.number("noise", 0.1, low=0, high=MAX_NOISE)
     split = sec.numbers("split", [0.6, 0.2, 0.2], length=3, check=lambda f: 0.0 <= f <= 1.0,
-                        expected="[train, validation, test], three fractions in [0, 1] that sum to 1")
+                        expected=SPLIT_EXPECTED)
     if abs(sum(split) - 1.0) > 1e-9:
-        raise sec.fail("split", "[train, validation, test], three fractions in [0, 1] that sum to 1", split)
+        raise sec.fail("split", SPLIT_EXPECTED, split)
     classes = None
     if name in MULTICLASS:
         classes = sec.integer("classes", None, low=2, high=MAX_CLASSES)
@@ -145,7 +146,8 @@ def parse_data(top: Section, seed: int) -> DataSettings:
     settings = DataSettings(name, n, noise, (split[0], split[1], split[2]), classes, seed)
     n_train, _, _ = settings.sizes
     if n_train < 2:
-        raise sec.fail("split", f"a train fraction leaving at least 2 of the n = {n} points for training", split)
+        raise sec.fail("split", tr("a train fraction leaving at least 2 of the n = {n} points for training", n=n),
+                       split)
     return settings
 
 
@@ -155,7 +157,8 @@ def parse_model(top: Section, data: DataSettings) -> ModelSettings:
     hidden = sec.raw("hidden", [16])
     if (not isinstance(hidden, list) or len(hidden) > MAX_LAYERS
             or not all(isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= MAX_WIDTH for h in hidden)):
-        raise sec.fail("hidden", f"a list of at most {MAX_LAYERS} layer widths, integers in [1, {MAX_WIDTH}]", hidden)
+        raise sec.fail("hidden", tr("a list of at most {layers} layer widths, integers in [1, {width}]",
+                                    layers=MAX_LAYERS, width=MAX_WIDTH), hidden)
     activation = sec.choice("activation", ACTIVATIONS, "tanh")
     degrees = _sweepable(sec, "degree", lambda s, k: s.integer(k, 3, low=1, high=MAX_DEGREE))
     inits = _sweepable(sec, "init", lambda s, k: s.choice(k, INITS, "xavier"))
@@ -165,8 +168,8 @@ def parse_model(top: Section, data: DataSettings) -> ModelSettings:
         conv = sec.raw("conv", [8, 16])
         if (not isinstance(conv, list) or not 1 <= len(conv) <= MAX_CONV_LAYERS
                 or not all(isinstance(c, int) and not isinstance(c, bool) and 1 <= c <= MAX_CHANNELS for c in conv)):
-            raise sec.fail("conv", f"a list of 1 to {MAX_CONV_LAYERS} channel counts, integers in [1, {MAX_CHANNELS}]",
-                           conv)
+            raise sec.fail("conv", tr("a list of 1 to {layers} channel counts, integers in [1, {channels}]",
+                                      layers=MAX_CONV_LAYERS, channels=MAX_CHANNELS), conv)
         cnn = {"conv": tuple(conv), "kernel": sec.integer("kernel", 3, low=1, high=MAX_KERNEL),
                "pool": sec.choice("pool", POOLS, "max")}
     sec.done()
@@ -250,8 +253,9 @@ def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> list[
         name = s.choice(k, list(AUGMENTS), "none")
         try:
             augment_code(name, data.name)
-        except ValueError as err:
-            raise s.fail_at(k, str(err)) from None
+        except ValueError:          # the same words as core/train.py's, in the reader's language
+            raise s.fail_at(k, tr("{augment} does not preserve the labels of {data}; it applies to {sets}",
+                                  augment=name, data=data.name, sets=", ".join(AUGMENTS[name]))) from None
         return name
 
     def patience(s, k):
@@ -259,20 +263,21 @@ def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> list[
 
     for key, read, applies, why in (
             ("l2", amount, True, ""), ("l1", amount, True, ""),
-            ("dropout", rate, mlp, "dropout acts on the hidden layers of an mlp"),
-            ("batchnorm", lambda s, k: s.boolean(k, False), mlp, "batch norm acts on the hidden layers of an mlp"),
+            ("dropout", rate, mlp, N_("dropout acts on the hidden layers of an mlp")),
+            ("batchnorm", lambda s, k: s.boolean(k, False), mlp, N_("batch norm acts on the hidden layers of an mlp")),
             ("layernorm", lambda s, k: s.boolean(k, False), model.name == "mlp",
-             "layer norm acts on the hidden layers of an mlp"),
+             N_("layer norm acts on the hidden layers of an mlp")),
             ("input_noise", amount, True, ""), ("weight_noise", amount, True, ""),
-            ("label_smoothing", rate, classifier, "label smoothing needs a classification data set"),
+            ("label_smoothing", rate, classifier, N_("label smoothing needs a classification data set")),
             ("mixup", amount, True, ""), ("augment", augment, True, ""), ("early_stopping", patience, True, ""),
             ("cutout", lambda s, k: s.integer(k, 0, low=0, high=MAX_CUTOUT), cnn,
-             "Cutout cuts squares out of images seen by a cnn"),
+             N_("Cutout cuts squares out of images seen by a cnn")),
             ("cutmix", lambda s, k: s.number(k, 0.0, low=0, high=MAX_MIX_ALPHA), cnn,
-             "CutMix pastes patches between images seen by a cnn")):
+             N_("CutMix pastes patches between images seen by a cnn"))):
         values[key] = _sweepable(reg, key, read)
         if not applies and any(values[key]):
-            raise reg.fail_at(key, f"{why}; model {model.name} on {data.name} has none")
+            raise reg.fail_at(key, tr("{why}; model {model} on {data} has none", why=tr(why), model=model.name,
+                                      data=data.name))
     if any(values["early_stopping"]) and data.sizes[1] == 0:
         raise reg.fail_at("early_stopping", tr("early stopping watches the validation loss: give data.split a "
                                                "validation fraction"))

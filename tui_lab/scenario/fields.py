@@ -78,7 +78,8 @@ def suggest(word: str, choices: Sequence[str]) -> str:
 EXPECTED_TEXTS = (
     "a value", "a number", "an integer", "a string", "a table", "true or false", "a positive number",
     "a positive integer", "a non-negative number", "a non-negative integer", "a surface name",
-    "a validation method", "a learner", "a built-in picture", "a named kernel",
+    "a validation method", "a learner", "a built-in picture", "a named kernel", "a data set name", "a model name",
+    "an optimizer name",
 )
 EXPECTED_SHAPES = (
     (re.compile(r"(a number|an integer) in (.+)"), N_("{noun} in {interval}"), ("noun", "interval")),
@@ -124,7 +125,9 @@ class Section:
 
     def __init__(self, data: dict, where: str, path: str = ""):
         if not isinstance(data, dict):
-            raise ScenarioError(f"{where}: {path or 'scenario'}: expected a table, got {describe(data)}")
+            raise ScenarioError(f"{where}: {path or 'scenario'}: " + tr("expected {expected}, got {got}",
+                                                                        expected=expected_text("a table"),
+                                                                        got=describe(data)))
         self.data = data
         self.where = where
         self.path = path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..core.optim import OPTIMIZERS, Optimizer
+from ..i18n import N_
 from ..limits import MAX_OPTIMIZERS
 from .fields import REQUIRED, Section
 
@@ -17,7 +18,7 @@ def parse_optimizer(sec: Section) -> Optimizer:
             values[h.name] = sec.boolean(h.name, h.default)
         elif h.kind == "betas":
             betas = sec.numbers(h.name, list(h.default), length=2, check=lambda b: 0.0 <= b < 1.0,
-                                expected="two numbers in [0, 1)")
+                                expected=N_("two numbers in [0, 1)"))
             values[h.name] = list(betas)
         else:
             values[h.name] = sec.number(h.name, REQUIRED if h.default is None else h.default, low=h.low, high=h.high,

@@ -71,7 +71,7 @@ def scaffold(kind: str, title: str) -> str:
     start["title"] = title
     own = load_recorded(start)
     if own is None:
-        raise ScenarioError(f'the starting {kind} scenario does not load (title "{title}")')
+        raise ScenarioError(tr('the starting {kind} scenario does not load (title "{title}")', kind=kind, title=title))
     catalog = explore()
     out = [f"# A {kind} scenario, written by `tui-lab new`. Every key is listed: a commented line shows its",
            "# default (or an example), what it means and when it applies; uncomment it to change it.",
@@ -110,7 +110,7 @@ def write_new(kind: str, name: str) -> Path:
         with open(path, "x", encoding="utf-8") as out:
             out.write(text)
     except FileExistsError:
-        raise ScenarioError(f"{path}: already exists (tui-lab new never overwrites a file)") from None
+        raise ScenarioError(f"{path}: " + tr("already exists (tui-lab new never overwrites a file)")) from None
     except OSError as err:
         raise ScenarioError(f"{path}: " + tr("cannot write: {reason}", reason=err.strerror or err)) from None
     return path

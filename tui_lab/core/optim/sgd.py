@@ -38,7 +38,7 @@ def update(p, g, state, scalars, hp, t):
 
 def _check(h: dict) -> str | None:
     if h["nesterov"] and (h["momentum"] <= 0 or h["dampening"] != 0):
-        return "nesterov: Nesterov momentum requires a momentum > 0 and zero dampening"
+        return "nesterov: " + tr("Nesterov momentum requires a momentum > 0 and zero dampening")
     return None
 
 
