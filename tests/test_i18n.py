@@ -354,17 +354,23 @@ def test_scenario_offers_the_readers_language():
 
 
 def test_serve_hands_the_language_to_each_lab(monkeypatch, capsys):
+    import asyncio
+
     import textual_serve.server
+    from rich.console import Console
 
     from tui_lab.app.serve import serve
 
     started = {}
 
-    class Server:                      # records the command each browser tab's lab would run
-        def __init__(self, command, **options):
+    class Server:                      # records the command each browser tab's lab would run, and starts
+        def __init__(self, command, host, port, **options):      # as textual-serve does: its banner first
+            self.command, self.public_url = command, f"http://{host}:{port}"
+            self.console = Console(file=sys.stdout, color_system=None, width=200)
             started["command"] = command
 
         def serve(self):
+            asyncio.run(self.on_startup(None))
             started["served"] = True
 
     monkeypatch.setattr(textual_serve.server, "Server", Server)
@@ -373,3 +379,20 @@ def test_serve_hands_the_language_to_each_lab(monkeypatch, capsys):
     assert started["served"] and "--lang ko" in started["command"] and "conv-1d" in started["command"]
     out = capsys.readouterr().out
     assert "http://127.0.0.1:8123" in out and re.search("[가-힣]", out)
+    assert "끝내려면 Ctrl+C를 누르세요" in out and f"{started['command']!r}" in out
+    assert "Serving" not in out and "Press Ctrl+C" not in out and "to quit" not in out   # textual-serve's banner too
+
+
+def test_bench_table_in_each_language(monkeypatch, capsys):
+    from tui_lab import bench
+
+    monkeypatch.setattr(bench, "MEASURES", [lambda quick: ({"optimizer_steps_per_s": 2.0e6},
+                                                           {"numpy": {"optimizer_steps_per_s": 1.0e5}})])
+    i18n.set_language("ko")
+    assert bench.run_bench(None, quick=True) == 0
+    header, _, row = capsys.readouterr().out.splitlines()
+    assert header.split() == ["수치", "tui-lab", "numpy", "torch"]       # the figure names are the JSON keys
+    assert row.split() == ["optimizer_steps_per_s", "2e+06", "100000", "-"]
+    i18n.set_language("en")
+    assert bench.run_bench(None, quick=True) == 0
+    assert capsys.readouterr().out.split()[:4] == ["figure", "tui-lab", "numpy", "torch"]

@@ -66,3 +66,28 @@ def test_tab_label_keeps_the_english_name():
     assert tab_label("Race").startswith("Race ") and HANGUL.search(tab_label("Race"))
     i18n.set_language("en")
     assert tab_label("Race") == "Race"
+
+
+async def test_textual_own_words_in_korean():
+    """Words Textual writes itself: the palette's search prompt, its "No matches found" line and the
+    theme picker's prompt follow the reader's language (English stays Textual's own words)."""
+    from textual.command import CommandInput, CommandList
+
+    for language, words in (("ko", ("명령 찾기…", "일치하는 항목이 없습니다", "테마 찾기…")),
+                            ("en", ("Search for commands…", "No matches found", "Search for themes…"))):
+        i18n.set_language(language)
+        app = LabApp("rosenbrock-race", panels=SURFACE_ONLY)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ready(pilot)
+            await pilot.press("ctrl+p")
+            await until(pilot, lambda: app.screen.query(CommandInput))
+            assert app.screen.query_one(CommandInput).placeholder == words[0]
+            await pilot.press(*"zzqqxx")
+            found = app.screen.query_one(CommandList)
+            await until(pilot, lambda: found.option_count == 1 and found.get_option_at_index(0).disabled)
+            assert found.get_option_at_index(0).prompt.renderable.plain == words[1]
+            await pilot.press("escape")
+            await until(pilot, lambda: not app.screen.query(CommandInput))
+            app.action_change_theme()
+            await until(pilot, lambda: app.screen.query(CommandInput))
+            assert app.screen.query_one(CommandInput).placeholder == words[2]

@@ -15,6 +15,7 @@ import numpy as np
 
 from .app.measures import measure_frame, measure_startup
 from .cnn_bench import measure_cnn_epochs
+from .i18n import tr
 from .practice_bench import measure_practice
 from .output import table, write_atomic
 from .timing import best_time
@@ -226,7 +227,7 @@ def run_bench(json_path: str | None, quick: bool = False) -> int:
     if json_path == "-":
         sys.stdout.write(json.dumps(result) + "\n")
         return 0
-    print(table(["figure", "tui-lab", "numpy", "torch"], rows))
+    print(table([tr("figure"), "tui-lab", "numpy", "torch"], rows))     # figure names are the JSON keys
     if json_path:
         write_atomic(Path(json_path), json.dumps(result, indent=2) + "\n")
     return 0

@@ -332,6 +332,12 @@ class LabApp(App):
         if not CommandPalette.is_open(self):
             self.push_screen(LabPalette(placeholder=tr("Search for commands…"), id="--command-palette"))
 
+    def search_themes(self) -> None:
+        """Textual's theme picker (the palette's Theme entry), its prompt in the reader's language."""
+        from textual.theme import ThemeProvider
+
+        self.push_screen(LabPalette(providers=[ThemeProvider], placeholder=tr("Search for themes…")))
+
     def action_show_kind(self, kind: str) -> None:
         self.query_one("#kinds", TabbedContent).active = f"tab-{kind}"
         self._first_show(kind)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from rich.align import Align
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -38,11 +39,16 @@ class Dialog(ModalScreen):
 
 class LabPalette(CommandPalette):
     """Textual's command palette, closed safely: a search still running when the palette closes
-    (a fast typist's Enter or Esc) must not look for the palette's list after it has gone."""
+    (a fast typist's Enter or Esc) must not look for the palette's list after it has gone. Its words
+    are the reader's: the placeholder is given by whoever opens it, and Textual's own "No matches found"
+    line (shown alone in the list, by its id, when a search finds nothing) is written over here."""
 
     def _watch__list_visible(self) -> None:
         if self.is_attached and self.query(CommandList):
             super()._watch__list_visible()
+            found = self.query_one(CommandList)
+            if found.option_count == 1 and found.get_option_at_index(0).id == self._NO_MATCHES:
+                found.replace_option_prompt_at_index(0, Align.center(Text(tr("No matches found"), style="not bold")))
 
 
 class HelpScreen(Dialog):

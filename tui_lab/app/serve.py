@@ -8,11 +8,17 @@ import sys
 
 
 def serve(scenario: str | None, host: str = "127.0.0.1", port: int = 8000) -> int:
-    from textual_serve.server import Server
+    from textual_serve.server import LOGO, Server
 
     from ..i18n import language, tr
 
     class LabServer(Server):
+        async def on_startup(self, app) -> None:
+            """textual-serve's banner, its words in the reader's language (the logo is a picture)."""
+            self.console.print(LOGO, highlight=False)
+            self.console.print(tr("Serving {command} on {address}", command=repr(self.command), address=self.public_url))
+            self.console.print("\n[cyan]" + tr("Press Ctrl+C to quit"))
+
         def request_exit(self) -> None:
             """Ctrl-C: stop at once (aiohttp's graceful shutdown takes seconds); exit 130 as every command does.
             The labs it started read from its pipes, so they end with it."""
