@@ -137,7 +137,7 @@ def message_trees() -> list[tuple[str, ast.Module]]:
 
 def made_messages() -> list[tuple[str, str, ast.AST]]:
     """(where, how it is used, expression) of every message made in MESSAGE_SOURCES: errors, `fail_at`
-    reasons, what `problem()` / `_check()` return, and expected phrases: every argument given to a
+    reasons, what `problem()` / `_check()` return, the limits' memory descriptions, and expected phrases: every argument given to a
     parameter called `expected` or `what` (`fail`, `raw`, `numbers`, `choice`, the kinds' readers; a
     choice's `what` has the choices listed after it) and every `expected = ...` assignment."""
     trees = message_trees()
@@ -169,6 +169,11 @@ def made_messages() -> list[tuple[str, str, ast.AST]]:
             elif isinstance(node, ast.FunctionDef) and node.name in ("problem", "_check"):
                 found += [(f"{where}:{r.lineno}", "reason", r.value) for r in ast.walk(node)
                           if isinstance(r, ast.Return) and r.value is not None]
+            elif isinstance(node, ast.FunctionDef) and node.name.endswith("_memory"):     # limits: (bytes, key, what)
+                found += [(f"{where}:{r.lineno}", "reason", r.value.elts[-1]) for r in ast.walk(node)
+                          if isinstance(r, ast.Return) and isinstance(r.value, ast.Tuple)]
+                found += [(f"{where}:{a.lineno}", "reason", a.value) for a in ast.walk(node)
+                          if isinstance(a, ast.Assign) and any(getattr(n, "id", "") == "what" for n in a.targets)]
     return found
 
 
