@@ -437,7 +437,7 @@ class SurfacePanel(SurfaceInspectorHost, FormPanel):
         run = raw.get("run", {})
         rows = [Label(tr("Loss surface"), classes="section-title"),
                 select_row("surface", "surface-select", SURFACE_NAMES, spec.name),
-                Label(f"f(x, y) = {spec.formula}", classes="field-hint"),
+                Label(f"f(x, y) = {tr(spec.formula)}", classes="field-hint"),
                 field_row("start", ("surface", "start"), raw["surface"].get("start"), list(spec.start),
                           tr("x, y (or arrow keys on the plot)"))]
         for name, default in spec.params.items():

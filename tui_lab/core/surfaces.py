@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 from numba import njit
 
+from ..i18n import N_
 from .kernels import kernel
 from .rng import normal, stream_key, uniform
 
@@ -153,7 +154,7 @@ SURFACES: dict[str, SurfaceSpec] = {s.name: s for s in (
                 minima=lambda p: [[0.0, -1.0]]),
     SurfaceSpec("styblinski_tang", STYBLINSKI_TANG, "0.5 (x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y)", (0.5, 4.5),
                 (-5.0, 5.0, -5.0, 5.0), minima=lambda p: [[-2.903534027771178, -2.903534027771178]]),
-    SurfaceSpec("linreg", LINREG, "mean((w x + b - y)^2) over the data", (-2.0, 3.0), (-3.0, 5.0, -4.0, 4.0),
+    SurfaceSpec("linreg", LINREG, N_("mean((w x + b - y)^2) over the data"), (-2.0, 3.0), (-3.0, 5.0, -4.0, 4.0),
                 {"slope": 2.0, "intercept": -1.0}, data_driven=True),
 )}
 
