@@ -67,3 +67,25 @@ def test_curve_lines_align_in_cells(korean):
     Snap.curve = HeldOutCurve(epochs=list(range(1, 31)), accuracy=[0.5] * 30, loss=[0.3] * 30)
     acc, loss = curve_lines(Snap(), 40)
     assert cell_len(acc.plain) == 40 and loss.plain.endswith(" ep 7-30")    # 24 epochs fill the 40 cells
+
+
+async def test_conv_settings_are_named_in_the_readers_language(korean):
+    """A refused size change names the setting in Korean ("커널 개수"), not by its English name."""
+    from app_helpers import until
+    from test_conv_panel import Harness
+
+    from tui_lab.app.conv_panel import ConvPanel
+    from tui_lab.app.conv_panel.model import LIMITS, SETTINGS
+
+    app = Harness(tui_lab.load_scenario("conv-1d"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = app.query_one(ConvPanel)
+        await until(pilot, lambda: panel.data is not None)
+        panel.selected = SETTINGS.index("kernels")
+        for _ in range(LIMITS["kernels"][1] + 1):
+            panel.action_change_setting(1)
+            await pilot.pause(0.2)
+        assert panel.problem_text == "여기서 커널 개수은(는) 1..4 범위에 머뭅니다"
+        panel.selected = SETTINGS.index("height")           # no height in 1-D
+        panel.action_change_setting(1)
+        assert panel.problem_text.startswith("높이") and "height" not in panel.problem_text

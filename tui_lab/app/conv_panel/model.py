@@ -16,7 +16,8 @@ from ...i18n import N_
 SPEEDS = (1, 2, 4, 8, 16, 32)       # terms per second when playing
 DEFAULT_SPEED = 2
 PHASES = (N_("forward"), N_("kernel gradient"), N_("input gradient"))      # shown translated
-SETTINGS = ("height", "width", "channels", "kernels", "kernel size", "stride", "padding", "dilation")
+SETTINGS = (N_("height"), N_("width"), N_("channels"), N_("kernels"), N_("kernel size"),    # words: tr() in messages
+            "stride", "padding", "dilation")                                                  # keys: stay as written
 SETTING_LABELS = {"height": "H", "width": "W", "channels": "C", "kernels": "O", "kernel size": "k",
                   "stride": "stride", "padding": "padding", "dilation": "dilation"}
 LIMITS = {"height": (1, 32), "width": (1, 32), "channels": (1, 4), "kernels": (1, 4), "kernel size": (1, 7),

@@ -305,12 +305,12 @@ class ConvPanel(AutoplayPanel, ConvPictures):
         name = SETTINGS[self.selected]
         value = self.setting_values()[name]
         if value is None:
-            self.explain(tr("{name} does not apply to a 1-D convolution", name=name))
+            self.explain(tr("{name} does not apply to a 1-D convolution", name=tr(name)))
             return
         low, high = LIMITS[name]
         new = value + direction
         if not low <= new <= high:
-            self.explain(tr("{name} stays within {low}..{high} here", name=name, low=low, high=high))
+            self.explain(tr("{name} stays within {low}..{high} here", name=tr(name), low=low, high=high))
             return
         self.edit(**self.setting_edit(name, new))
 
