@@ -360,6 +360,7 @@ def test_scenario_offers_the_readers_language():
 
 def test_serve_hands_the_language_to_each_lab(monkeypatch, capsys):
     import asyncio
+    from types import SimpleNamespace
 
     import textual_serve.server
     from rich.console import Console
@@ -372,11 +373,15 @@ def test_serve_hands_the_language_to_each_lab(monkeypatch, capsys):
         def __init__(self, command, host, port, **options):      # as textual-serve does: its banner first
             self.command, self.public_url = command, f"http://{host}:{port}"
             self.console = Console(file=sys.stdout, color_system=None, width=200)
-            started["command"] = command
+            started["command"], started["server"] = command, self
 
         def serve(self):
             asyncio.run(self.on_startup(None))
             started["served"] = True
+
+        async def handle_index(self, request):      # the page textual-serve renders, in short
+            return SimpleNamespace(text='<button id="start">Start</button><div class="message">Session ended.</div>'
+                                        '<button>Restart</button>')
 
     monkeypatch.setattr(textual_serve.server, "Server", Server)
     i18n.set_language("ko")
@@ -386,6 +391,8 @@ def test_serve_hands_the_language_to_each_lab(monkeypatch, capsys):
     assert "http://127.0.0.1:8123" in out and re.search("[가-힣]", out)
     assert "끝내려면 Ctrl+C를 누르세요" in out and f"{started['command']!r}" in out
     assert "Serving" not in out and "Press Ctrl+C" not in out and "to quit" not in out   # textual-serve's banner too
+    page = asyncio.run(started["server"].handle_index(None)).text
+    assert ">시작<" in page and ">세션이 끝났습니다.<" in page and ">다시 시작<" in page and "Start" not in page
 
 
 def test_bench_table_in_each_language(monkeypatch, capsys):

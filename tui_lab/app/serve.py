@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import os
 import shlex
 import sys
+
+# the words of textual-serve's web page (its start button, the end of a session), shown in the reader's language
+PAGE_TEXTS = ("Start", "Session ended.", "Restart")
 
 
 def serve(scenario: str | None, host: str = "127.0.0.1", port: int = 8000) -> int:
@@ -18,6 +22,13 @@ def serve(scenario: str | None, host: str = "127.0.0.1", port: int = 8000) -> in
             self.console.print(LOGO, highlight=False)
             self.console.print(tr("Serving {command} on {address}", command=repr(self.command), address=self.public_url))
             self.console.print("\n[cyan]" + tr("Press Ctrl+C to quit"))
+
+        async def handle_index(self, request):
+            """textual-serve's page for a browser tab, its few words (PAGE_TEXTS) in the reader's language."""
+            page = await super().handle_index(request)
+            for english in PAGE_TEXTS:
+                page.text = page.text.replace(f">{english}<", f">{html.escape(tr(english))}<")
+            return page
 
         def request_exit(self) -> None:
             """Ctrl-C: stop at once (aiohttp's graceful shutdown takes seconds); exit 130 as every command does.
