@@ -264,6 +264,17 @@ def test_korean_errors_keep_names_and_values(tmp_path, capsys):
     assert "scenario" in err and "required" not in err and re.search("[가-힣]", err)
 
 
+@pytest.mark.parametrize("value, korean", [("{a = 1}", "테이블"), (str(list(range(20))), "길이 20의 배열"),
+                                           ("1" * 60, "60자리 정수")])
+def test_korean_errors_say_what_they_got_in_korean(tmp_path, capsys, value, korean):
+    """A value too big to quote is described in words: the reader's words."""
+    path = tmp_path / "bad.toml"
+    path.write_text(f'title = "x"\nkind = "surface"\n[surface]\nname = "quadratic"\n[run]\nsteps = {value}\n')
+    assert main(["--lang", "ko", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.rstrip().endswith(korean) and "run.steps" in err and not re.search("[A-Za-z]{3,} [A-Za-z]{3,}", err)
+
+
 def test_help_in_korean(capsys):
     with pytest.raises(SystemExit):
         main(["--lang", "ko", "--help"])

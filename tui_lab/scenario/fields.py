@@ -49,18 +49,19 @@ def show_key(key: Any) -> str:
 
 
 def describe(value: Any) -> str:
-    """How a bad value is quoted in an error message."""
+    """How a bad value is quoted in an error message (in words, in the reader's language, when it is
+    a table or too long to quote)."""
     if isinstance(value, dict):
-        return "a table"
+        return tr("a table")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         text = json.dumps(value, default=str)
-        return text if len(text) <= 40 else "an array of length %d" % len(value)
+        return text if len(text) <= 40 else tr("an array of length {count}", count=len(value))
     if isinstance(value, str):
         return json.dumps(value if len(value) <= MAX_ECHO else value[:MAX_ECHO] + "…", ensure_ascii=False)
     if is_number(value) and isinstance(value, int) and abs(value) >= 10 ** MAX_ECHO:
-        return "an integer of %d digits" % len(str(abs(value)))
+        return tr("an integer of {count} digits", count=len(str(abs(value))))
     text = repr(value)
     return text if len(text) <= MAX_ECHO else text[:MAX_ECHO] + "…"
 
