@@ -100,7 +100,7 @@ def test_tr_falls_back_to_english_and_fills_fields():
 # optimizer's hyperparameter check), the kinds, the scenario loader and the limits. A message there is
 # an error (any ...Error(...) but KeyError, whose text is a key), a `fail_at` reason, a `fail` expected
 # phrase (or an `expected=` / `what=` one), or what a `problem()` / `_check()` returns.
-MESSAGE_SOURCES = ("core", "kinds", "scenario", "limits.py")
+MESSAGE_SOURCES = ("core", "kinds", "scenario", "limits.py", "output.py", "cli.py", "i18n.py", "bench.py")
 NOT_READ = ("scenario/reference.py", "scenario/schema.py")     # the generated reference stays English
 WORD = re.compile("[A-Za-z]{2,}")
 KEY_PREFIX = re.compile(r"(: )?[\w.\[\]]+: ")                       # "nesterov: ", ": conv: " name the key

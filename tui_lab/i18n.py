@@ -53,7 +53,8 @@ def detect(environ=os.environ) -> str:
 def set_language(code: str | None) -> None:
     """`--lang`: fix the language for this process (None: back to the locale's)."""
     if code is not None and code not in LANGUAGES:
-        raise ValueError(f"unknown language {code!r}: expected one of {', '.join(LANGUAGES)}")
+        raise ValueError(tr("unknown language {code}: expected one of {choices}", code=repr(code),
+                            choices=", ".join(LANGUAGES)))
     global _chosen
     _chosen = code
 
