@@ -97,7 +97,8 @@ def test_tr_falls_back_to_english_and_fills_fields():
 
 
 # Where messages a person reads are made outside the interface: the numeric core (a shape problem, an
-# optimizer's hyperparameter check), the kinds, the scenario loader and the limits. A message there is
+# optimizer's hyperparameter check), the kinds, the scenario loader, the limits and the command line's
+# own modules (output, cli, i18n, bench). A message there is
 # an error (any ...Error(...) but KeyError, whose text is a key), a `fail_at` reason, a `fail` expected
 # phrase (or an `expected=` / `what=` one), or what a `problem()` / `_check()` returns.
 MESSAGE_SOURCES = ("core", "kinds", "scenario", "limits.py", "output.py", "cli.py", "i18n.py", "bench.py")
