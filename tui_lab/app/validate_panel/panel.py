@@ -180,7 +180,7 @@ class ValidatePanel(AutoplayPanel, FormPanel):
         self._pause()
         self.state.load(scenario)
         self._say(tr("computing {method}…", method=scenario.settings.method))
-        self.query_one("#validate-head", Static).update(f"computing {scenario.settings.method}…")
+        self.query_one("#validate-head", Static).update(tr("computing {method}…", method=scenario.settings.method))
         self.query_one("#validate-hint", Static).update("")
         self._compute(scenario)
         self.call_later(self._rebuild_setup)
