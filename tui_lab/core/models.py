@@ -308,7 +308,8 @@ def layer_norm_backward(p, off, delta, rows, n, xh, istd, g):
 def forward(p, lay, rows, train, dropout, drop_key, drop_counter, running, A, D, M, XH, ISTD):
     """A[L][:rows] <- output logits from A[0][:rows]. In training, batch norm uses the batch's
     statistics (and updates `running`) and dropout is applied; in evaluation, running statistics
-    and no dropout."""
+    and no dropout. M (the dropout masks) is written only when dropping out: without dropout it
+    must hold ones, as Model.buffers makes it (a buffer that held masks is not used without)."""
     sizes = lay.sizes
     n_layers = sizes.shape[0] - 1
     for l in range(n_layers):
@@ -355,8 +356,6 @@ def forward(p, lay, rows, train, dropout, drop_key, drop_counter, running, A, D,
                     m = 0.0 if u < dropout else 1.0 / (1.0 - dropout)
                     M[l, i, j] = m
                     z[i, j] *= m
-        else:
-            M[l, :rows, :n_out] = 1.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
