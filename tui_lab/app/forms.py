@@ -82,7 +82,7 @@ class ChoiceSelect(Select):
 
     def __init__(self, choices, value, **kwargs):
         super().__init__([(c, c) for c in choices], value=value if value in choices else Select.BLANK,
-                         allow_blank=value not in choices, compact=True, **kwargs)
+                         allow_blank=value not in choices, compact=True, prompt=tr("choose one"), **kwargs)
         self.applied = value
 
     def _on_mount(self, event: events.Mount) -> None:

@@ -592,7 +592,7 @@ class TrainPanel(TrainInspectorHost, FormPanel):
         self.selected = min(self.selected, len(self.lab.trainers) - 1)
         if rebuild:
             await self._rebuild_forms()
-        self._refresh_views(f"{what}: every run restarted")
+        self._refresh_views(tr("{what}: every run restarted", what=what))
         return True
 
     async def _apply_field(self, path: tuple, value, what: str) -> bool:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from ..i18n import tr
 from . import optim
 from .optim.base import probe_after, probe_before
 from .datasets import Dataset
@@ -89,7 +90,8 @@ def augment_code(augment: str, dataset: str) -> int:
         return NO_AUGMENT
     codes = AUGMENTS[augment]
     if dataset not in codes:
-        raise ValueError(f"{augment} does not preserve the labels of {dataset}; it applies to " + ", ".join(codes))
+        raise ValueError(tr("{augment} does not preserve the labels of {data}; it applies to {sets}",
+                            augment=augment, data=dataset, sets=", ".join(codes)))
     return codes[dataset]
 
 

@@ -253,9 +253,8 @@ def parse_train(top: Section, data: DataSettings, model: ModelSettings) -> list[
         name = s.choice(k, list(AUGMENTS), "none")
         try:
             augment_code(name, data.name)
-        except ValueError:          # the same words as core/train.py's, in the reader's language
-            raise s.fail_at(k, tr("{augment} does not preserve the labels of {data}; it applies to {sets}",
-                                  augment=name, data=data.name, sets=", ".join(AUGMENTS[name]))) from None
+        except ValueError as err:
+            raise s.fail_at(k, str(err)) from None
         return name
 
     def patience(s, k):
