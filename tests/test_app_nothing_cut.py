@@ -47,3 +47,18 @@ async def test_a_long_status_line_wraps_whole_at_80x24():
         assert status.size.height >= 3
         drawn = " ".join(shown_lines(app, status)).split()
         assert drawn == words
+
+
+async def test_the_footer_shows_its_keys_when_the_app_starts_unfocused():
+    """A browser page through `tui-lab serve` can start without focus: the footer still lists the
+    keys (Textual's own footer waited for focus, and one burst-coalescing change left it empty)."""
+    from textual import events
+    from textual.widgets._footer import FooterKey
+
+    app = LabApp(panels=SURFACE_ONLY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(events.AppBlur())
+        await ready(pilot)
+        await until(pilot, lambda: not app.app_focus and len(app.query(FooterKey)) > 3)
+        shown = {key.key for key in app.query(FooterKey) if key.display}
+        assert {"space", "question_mark"} <= shown, shown

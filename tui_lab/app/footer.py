@@ -21,16 +21,15 @@ class FittingFooter(Footer):
     def bindings_changed(self, screen) -> None:
         """Recompose once for a burst of binding changes (a load, a tab shown and the focus moved
         each announce one; Textual's footer rebuilt all its keys for every one, a tenth of the
-        start-up time)."""
-        if not self._recompose_pending:
+        start-up time), and also while the app is not focused (Textual's footer waits for focus,
+        and a browser page through `tui-lab serve` may start unfocused: its footer stayed empty)."""
+        self._bindings_ready = True
+        if not self._recompose_pending and self.is_attached and screen is self.screen:
             self._recompose_pending = True
-            self.call_after_refresh(self._changed, screen)
-
-    def _changed(self, screen) -> None:
-        self._recompose_pending = False
-        super().bindings_changed(screen)
+            self.call_after_refresh(self.recompose)
 
     async def recompose(self) -> None:
+        self._recompose_pending = False
         await super().recompose()
         self.call_after_refresh(self.fit)
 
