@@ -502,3 +502,21 @@ def test_ctrl_c_stops_serve_at_once():
     proc.send_signal(2)
     _, err = proc.communicate(timeout=30)
     assert time.monotonic() - sent < 1.0 and proc.returncode == 130 and err.splitlines()[-1] == "interrupted"
+
+
+def test_a_served_lab_ends_with_its_server_even_when_the_server_is_killed():
+    """Ctrl-C in the server's terminal reaches its labs too, but a killed server (SIGTERM, SIGKILL)
+    left each browser tab's lab running with nobody to read it; a lab now ends within a second."""
+    from tui_lab.app.lifeline import SERVER_PID
+
+    server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    lab = subprocess.Popen([sys.executable, "-c", "from tui_lab.app.lifeline import end_with_server; "
+                            "end_with_server(); import time; time.sleep(60)"],
+                           env={**os.environ, SERVER_PID: str(server.pid)})
+    time.sleep(2)
+    assert lab.poll() is None                     # alive while the server is
+    server.kill()
+    server.wait()
+    gone = time.monotonic()
+    lab.wait(timeout=10)
+    assert time.monotonic() - gone < 1.5 and lab.returncode == 0

@@ -10,6 +10,9 @@ def run_app(scenario: str | None) -> int:
     from .warm_up import use_keyed_cache, warm_up
 
     use_keyed_cache()     # before anything imports Numba: a changed core never meets a stale kernel
+    from .lifeline import end_with_server
+
+    end_with_server()     # a lab in a browser tab ends with its `tui-lab serve`
     from .lab import LabApp
 
     warm_up()             # kernels compile in the background; the lab animates with interpreted ones meanwhile

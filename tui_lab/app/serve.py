@@ -11,6 +11,9 @@ import sys
 PAGE_TEXTS = ("Start", "Session ended.", "Restart")
 
 
+from .lifeline import SERVER_PID
+
+
 def serve(scenario: str | None, host: str = "127.0.0.1", port: int = 8000) -> int:
     from textual_serve.server import LOGO, Server
 
@@ -31,13 +34,14 @@ def serve(scenario: str | None, host: str = "127.0.0.1", port: int = 8000) -> in
             return page
 
         def request_exit(self) -> None:
-            """Ctrl-C: stop at once (aiohttp's graceful shutdown takes seconds); exit 130 as every command does.
-            The labs it started read from its pipes, so they end with it."""
+            """Ctrl-C (or a kill): stop at once (aiohttp's graceful shutdown takes seconds); exit 130 as every
+            command does. The labs it started end with it (see lifeline)."""
             print(tr("interrupted"), file=sys.stderr, flush=True)
             os._exit(130)
 
     # each browser tab's lab reads in the language chosen here (--lang or the locale)
     command = [sys.executable, "-m", "tui_lab", "--lang", language()] + ([scenario] if scenario else [])
+    os.environ[SERVER_PID] = str(os.getpid())        # each lab ends with this server (see lifeline)
     print(tr("serving tui-lab on {address}  (ctrl+c stops)", address=f"http://{host}:{port}"), flush=True)
     LabServer(shlex.join(command), host=host, port=port, title="tui-lab").serve()
     return 0

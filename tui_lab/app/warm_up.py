@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -84,18 +83,13 @@ _started = False
 def run_jobs() -> None:
     """Every job, compiled, in this process (the warm-up's child process runs this, at a lower
     priority than the lab itself so the screen stays lively while it compiles)."""
+    from .lifeline import end_with_parent
+
     if hasattr(os, "nice"):
         os.nice(10)
-    threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True).start()
+    end_with_parent()
     for job in PREBUILD:
         job()
-
-
-def _end_with_parent(parent: int) -> None:
-    """The child stops when the lab is gone, however the lab ended (its cache files are written whole)."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
 
 
 CORE = Path(__file__).resolve().parent.parent / "core"     # every kernel of the lab lives here
