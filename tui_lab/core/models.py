@@ -160,6 +160,13 @@ def add_matmul(X, W, out, rows, m, n):
     """out[:rows, :n] += X[:rows, :m] @ W[:m, :n], each entry summed over m in ascending order (as a
     plain loop would, so the result does not depend on the blocking). Four rows at a time: each row
     of W is loaded once for four outputs, and the inner loop over n vectorizes."""
+    if n == 1:      # one output (a regression or two-class head): a running sum per row, no inner loop
+        for i in range(rows):
+            s, x = out[i, 0], X[i]
+            for k in range(m):
+                s += x[k] * W[k, 0]
+            out[i, 0] = s
+        return
     i = 0
     while i + 4 <= rows:
         o0, o1, o2, o3 = out[i], out[i + 1], out[i + 2], out[i + 3]
@@ -186,6 +193,12 @@ def add_matmul(X, W, out, rows, m, n):
 def add_matmul_tn(X, Y, G, rows, m, n):
     """G[:m, :n] += X[:rows, :m]^T @ Y[:rows, :n], each entry summed over the rows in ascending order;
     four rows of G at a time."""
+    if n == 1:      # one output: G is a column, contiguous, and the loop over m vectorizes
+        for i in range(rows):
+            x, y = X[i], Y[i, 0]
+            for k in range(m):
+                G[k, 0] += x[k] * y
+        return
     k = 0
     while k + 4 <= m:
         g0, g1, g2, g3 = G[k], G[k + 1], G[k + 2], G[k + 3]
