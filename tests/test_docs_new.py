@@ -8,8 +8,12 @@ import tomllib
 
 import pytest
 
+from rich.cells import cell_len
+
 import tui_lab
+from tui_lab import i18n
 from tui_lab.cli import main
+from tui_lab.scenario.scaffold import WIDTH
 from tui_lab.scenario.schema import explore
 
 KINDS = ("surface", "train", "validate", "conv")
@@ -40,6 +44,82 @@ def test_new_writes_a_scenario_that_checks_and_lists_every_key(kind, tmp_path, m
             assert re.search(r" # \S", line), line
     # uncommenting the table headers' keys one at a time is how a teacher edits it: the file stays TOML
     assert tomllib.loads(text)["kind"] == kind
+
+
+# The parts of a file `tui-lab new` writes: a key line, commented or not, with its meaning after " # "; a key
+# with no example value ("# key: meaning"); a table heading; a comment line of its own (the header, a table's
+# meaning); and the lines a Korean comment goes on in, under its first.
+KEY_LINE = re.compile(r"^((?:# )?[A-Za-z_]\w* = .*?)(?:\s+# (.*))?$")
+BARE_KEY = re.compile(r"^(# [A-Za-z_]\w*:) (.*)$")
+HEADING = re.compile(r"^(?:# )?\[\[?[\w.]+\]\]?$")
+GOES_ON = re.compile(r"^#\s{2,}(?:# )?(\S.*)$")
+HANGUL = re.compile("[가-힣]")
+ENGLISH_PHRASE = re.compile(r"\b[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}\b")
+
+
+def parts(text: str) -> tuple[list[str], list[str]]:
+    """(the file's TOML, commented or not, line by line; its comments, each with the lines it goes on in)."""
+    code: list[str] = []
+    comments: list[str] = []
+    own_line = False                       # the previous line was a comment of its own: this one may go on with it
+    for line in text.splitlines():
+        if not line:
+            own_line = False
+            continue
+        if goes_on := GOES_ON.match(line):
+            comments[-1] += " " + goes_on[1]
+        elif HEADING.match(line):
+            code.append(line)
+        elif key := KEY_LINE.match(line):
+            code.append(key[1].rstrip())
+            comments.append(key[2] or "")
+        elif bare := BARE_KEY.match(line):
+            code.append(bare[1])
+            comments.append(bare[2])
+        elif own_line:
+            comments[-1] += " " + line.removeprefix("# ")
+        else:
+            code.append("#")
+            comments.append(line.removeprefix("# "))
+        own_line = not (goes_on or HEADING.match(line) or KEY_LINE.match(line) or BARE_KEY.match(line))
+    return code, comments
+
+
+@pytest.fixture
+def language_restored():
+    yield
+    i18n.set_language(None)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_new_in_korean_comments_in_korean_and_writes_the_same_scenario(kind, tmp_path, monkeypatch, capsys,
+                                                                      language_restored):
+    """`--lang ko`: every comment of the English file has its Korean counterpart, in the same place, with no
+    English prose left in it; keys, values and tables are those of the English file, and the file checks."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    files = {}
+    for lang in ("en", "ko"):
+        (tmp_path / lang).mkdir()
+        monkeypatch.chdir(tmp_path / lang)
+        assert main(["--lang", lang, "new", kind, "lesson"]) == 0
+        files[lang] = (tmp_path / lang / "lesson.toml").read_text(encoding="utf-8")
+        assert main(["--lang", lang, "check", "lesson.toml"]) == 0
+    capsys.readouterr()
+    english, korean = files["en"], files["ko"]
+    assert not HANGUL.search(english)
+    assert tomllib.loads(korean) == tomllib.loads(english)      # the scenario: same keys, same values
+    scenario = tui_lab.load_scenario(tmp_path / "ko" / "lesson.toml")
+    assert scenario.kind == kind and scenario.title == "lesson"
+    en_code, en_comments = parts(english)
+    ko_code, ko_comments = parts(korean)
+    assert ko_code == en_code                  # every key, commented or not, with the same value; every table
+    assert len(ko_comments) == len(en_comments) and all(en_comments)
+    for said, told in zip(en_comments, ko_comments):
+        meant = said.split(" (only with ")[0]                        # the key's meaning, without when it applies
+        assert HANGUL.search(told) and meant not in told and said not in korean, (said, told)
+        assert not ENGLISH_PHRASE.search(re.sub("`[^`]*`", "", told)), (said, told)      # a `command` stays
+    assert "tests/" not in english and "tests/" not in korean      # a user of the package has no tests folder
+    assert max(cell_len(line) for line in korean.splitlines()) <= WIDTH
 
 
 def test_new_refuses_to_overwrite(tmp_path, monkeypatch, capsys):

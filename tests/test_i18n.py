@@ -41,8 +41,9 @@ def english_unless_asked():
 
 def source_texts() -> dict[str, str]:
     """Every interface text the source hands to the catalogue -> the file that uses it: the literal
-    first argument of each `tr(...)` / `i18n.tr(...)` call, each `N_("...")` mark, and the strings of
-    module-level `..._TEXTS` tuples."""
+    first argument of each `tr(...)` / `i18n.tr(...)` call, each `N_("...")` mark, the strings of
+    module-level `..._TEXTS` tuples, and the values of `MEANINGS` (scenario/meanings.py: each key's
+    meaning, English in the reference, translated in the comments `tui-lab new` writes)."""
     found: dict[str, str] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -56,6 +57,11 @@ def source_texts() -> dict[str, str]:
             if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
                     and node.targets[0].id.endswith("_TEXTS") and isinstance(node.value, (ast.Tuple, ast.List))):
                 for item in node.value.elts:
+                    if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                        found.setdefault(item.value, where)
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                    and getattr(node.targets[0], "id", "") == "MEANINGS" and isinstance(node.value, ast.Dict)):
+                for item in node.value.values:
                     if isinstance(item, ast.Constant) and isinstance(item.value, str):
                         found.setdefault(item.value, where)
     return found

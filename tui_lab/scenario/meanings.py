@@ -8,6 +8,8 @@ reads that has no meaning here fails tests/test_docs.py, so a new key cannot go 
 
 from __future__ import annotations
 
+from ..i18n import N_
+
 MEANINGS = {
     # every scenario
     "title": "the scenario's name, shown in the app and at the top of every output",
@@ -18,7 +20,7 @@ MEANINGS = {
     "seed": "seed of every random draw (data, initial weights, batches, noise): same file and seed, same numbers",
     "lesson": "guided lesson entries, shown one at a time in the app",
     "lesson.text": "what the lesson says at this point (state the claim its numbers show)",
-    "lesson.text_ko": "the same entry in Korean, with the same numbers (tests/test_i18n.py checks them)",
+    "lesson.text_ko": "the same entry in Korean; it must quote the same numbers as the English, each as often",
     "lesson.steps": "steps (or epochs, folds, terms) the simulation advances before the next entry; 0 = none",
     "optimizers": "one run per entry: an optimizer and its hyperparameters (torch.optim names and defaults)",
     "optimizers.name": "the optimizer (torch.optim's update rule and defaults)",
@@ -110,20 +112,26 @@ MEANINGS = {
 }
 
 
-def meaning(path: str, key: str, reads=()) -> str:
-    """The one-line meaning of a key ("" when none is written)."""
+def english(text: str, /, **fields) -> str:
+    return text.format(**fields) if fields else text
+
+
+def meaning(path: str, key: str, reads=(), say=english) -> str:
+    """The one-line meaning of a key ("" when none is written): English for the reference and the JSON Schema;
+    `say=tr` puts it in the reader's language (the comments `tui-lab new` writes), through the catalogue."""
     text = MEANINGS.get(f"{path}.{key}" if path else key)
     if text:
-        return text
+        return say(text)
     if path == "optimizers":
         from ..core.optim import OPTIMIZERS
 
         helps = [h.help for spec in OPTIMIZERS.values() for h in spec.hypers if h.name == key and h.help]
-        return helps[0] if helps else ""
+        return say(helps[0]) if helps else ""
     if path == "surface":
         from ..core.surfaces import SURFACES
 
         owners = [s for s in SURFACES.values() if key in s.params]
         if owners:
-            return f"parameter {key} of the formula " + "; ".join(f"{s.name}: {s.formula}" for s in owners)
+            return say(N_("parameter {key} of the formula {formulas}"), key=key,
+                       formulas="; ".join(f"{s.name}: {say(s.formula)}" for s in owners))
     return ""

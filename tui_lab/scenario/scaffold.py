@@ -3,6 +3,12 @@
 The file is the smallest valid scenario of the kind (schema.minimal_scenarios) with every other key
 the loader reads for that kind written as a comment: its default (or an example value), what it
 means, and when it applies. Uncommenting a line and changing its value is how a lesson starts.
+
+The comments are in the reader's language: a key's meaning (meanings.py, English for the reference
+and the JSON Schema) is translated here, where it is written, through the catalogue. Keys, values
+and tables are the same in every language. A Korean comment is wrapped at WIDTH terminal cells
+(a Hangul syllable takes two), its continuation lines under its first; the English lines are kept
+as they are.
 """
 
 from __future__ import annotations
@@ -10,7 +16,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..i18n import tr
+from rich.cells import cell_len
+
+from ..i18n import N_, language, pad, tr
 from .fields import ScenarioError
 from .meanings import meaning
 from .reference import table_heading, toml_value
@@ -18,11 +26,57 @@ from .schema import (Read, cached_text, dependencies, explore, instances, kind_o
                      split_values)
 
 COMMENT_AT = 34    # column where a line's meaning starts
+WIDTH = 100        # terminal cells a Korean comment line keeps within
+HEADER = N_("A {kind} scenario, written by `tui-lab new`. Every key is listed: a commented line shows its\n"
+             "default (or an example), what it means and when it applies; uncomment it to change it.\n"
+             "The format, key by key: docs/reference.md; check this file with `tui-lab check FILE`.")
+
+
+def _said(path: str, key: str, reads=()) -> str:
+    """A key's meaning in the reader's language."""
+    return meaning(path, key, reads, say=tr)
+
+
+def _breaks_before(previous: str, word: str, depth: int) -> bool:
+    """May a line end between these two words? Beside a Korean word or after a comma, semicolon or colon,
+    never inside [...] nor inside a formula, whose words are all ASCII: `mean((w x + b - y)^2)` stays whole."""
+    korean = not previous[-1].isascii() or not word[0].isascii() or (word[0] == "(" and not word[1:2].isascii())
+    return depth == 0 and (korean or previous[-1] in ",;:")
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` cells, broken at spaces where _breaks_before allows (a piece that
+    cannot be broken and is longer than that stays whole)."""
+    pieces: list[str] = []
+    depth = 0                     # of [...] open before the word
+    for word in text.split(" "):
+        if pieces and not _breaks_before(pieces[-1].rsplit(" ", 1)[-1], word, depth):
+            pieces[-1] += " " + word
+        else:
+            pieces.append(word)
+        depth += word.count("[") - word.count("]")
+    lines: list[str] = []
+    for piece in pieces:
+        if lines and cell_len(lines[-1]) + 1 + cell_len(piece) <= width:
+            lines[-1] += " " + piece
+        else:
+            lines.append(piece)
+    return lines
+
+
+def _comment(lead: str, text: str, indent: str = "") -> str:
+    """`lead` followed by `text`; a Korean text that would pass WIDTH cells goes on in lines that begin with
+    `indent` (the same cells as `lead`, so the text stays in one column)."""
+    if language() == "en":
+        return lead + text
+    indent = indent or "#" + " " * (cell_len(lead) - 1)
+    first, *rest = _wrapped(text, max(WIDTH - cell_len(lead), 20))
+    return "\n".join([lead + first, *(indent + line for line in rest)])
 
 
 def _line(key: str, value, what: str, active: bool) -> str:
     text = f"{'' if active else '# '}{key} = {toml_value(value)}"
-    return f"{text.ljust(COMMENT_AT - 1)} # {what}" if what else text
+    return _comment(f"{pad(text, COMMENT_AT - 1)} # ", what, "#" + " " * (COMMENT_AT - 2) + " # ") if what else text
 
 
 def _example(reads: list[Read], under) -> tuple[bool, object]:
@@ -40,7 +94,7 @@ def _example(reads: list[Read], under) -> tuple[bool, object]:
 
 def _when(key: str, deps: dict[str, dict[str, set]], order: dict[str, list]) -> str:
     notes = [f"{c} = " + ", ".join(v for v in order[c] if v in keys[key]) for c, keys in deps.items() if key in keys]
-    return f" (only with {'; '.join(notes)})" if notes else ""
+    return "; ".join(notes)
 
 
 def _table_lines(path: str, kind: str, start: dict, own: list[Read]) -> list[str]:
@@ -53,7 +107,9 @@ def _table_lines(path: str, kind: str, start: dict, own: list[Read]) -> list[str
     lines = []
     for key in dict.fromkeys(r.key for t in tables for r in t):
         reads = [r for t in tables for r in t if r.key == key]
-        what = meaning(path, key, reads) + _when(key, deps, order)
+        what, conditions = _said(path, key, reads), _when(key, deps, order)
+        if conditions:
+            what = tr("{what} (only with {conditions})", what=what, conditions=conditions)
         if key in start:
             lines.append(_line(key, start[key], what, True))
             continue
@@ -61,7 +117,7 @@ def _table_lines(path: str, kind: str, start: dict, own: list[Read]) -> list[str
         if found:
             lines.append(_line(key, value, what, False))
         else:
-            lines.append(f"# {key}: {what}")
+            lines.append(_comment(f"# {key}: ", what))
     return lines
 
 
@@ -73,28 +129,28 @@ def scaffold(kind: str, title: str) -> str:
     if own is None:
         raise ScenarioError(tr('the starting {kind} scenario does not load (title "{title}")', kind=kind, title=title))
     catalog = explore()
-    out = [f"# A {kind} scenario, written by `tui-lab new`. Every key is listed: a commented line shows its",
-           "# default (or an example), what it means and when it applies; uncomment it to change it.",
-           "# The format, key by key: docs/reference.md; check this file with `tui-lab check FILE`.", ""]
+    out = [_comment("# ", line) for line in tr(HEADER, kind=kind).split("\n")] + [""]
     top = [r for load in catalog.loads if kind_of(load) == kind for r in load if r.path == ""]
     for key in dict.fromkeys(r.key for r in top if r.reader not in ("section", "sections")):
         reads = [r for r in top if r.key == key]
         if key in start:
-            out.append(_line(key, start[key], meaning("", key), True))
+            out.append(_line(key, start[key], _said("", key), True))
         else:
             found, value = _example(reads, reads)
-            out.append(_line(key, value if found else "", meaning("", key), False))
-    out += ["", f"# {meaning('', 'lesson')} (see docs/lessons.md)", "# [[lesson]]",
-            *("# " + line.lstrip("# ") for line in _table_lines("lesson", kind, {}, own))]
+            out.append(_line(key, value if found else "", _said("", key), False))
+    out += ["", _comment("# ", tr("{what} (see docs/lessons.md)", what=_said("", "lesson"))), "# [[lesson]]",
+            *_table_lines("lesson", kind, {}, own)]      # no lesson to start with: every line a comment
     # a table the starting scenario reads gets its header (an empty table is valid); the others stay comments
     read = {r.key for r in own if r.path == ""}
     for key, reader in dict.fromkeys((r.key, r.reader) for r in top if r.reader in ("section", "sections")
                                      and r.key != "lesson"):
-        out += ["", f"# {meaning('', key)}" + ("" if key in read else " (not read with the names chosen above)")]
+        what = _said("", key) if key in read else tr("{what} (not read with the names chosen above)",
+                                                     what=_said("", key))
+        out += ["", _comment("# ", what)]
         for entry in (start.get(key) or [{}]) if reader == "sections" else [start.get(key, {})]:
             out.append(f"{'' if key in read else '# '}{table_heading(key, reader)}")
             out += _table_lines(key, kind, entry, own)
-    return "\n".join(line.rstrip() for line in out) + "\n"
+    return "\n".join(line.rstrip() for line in "\n".join(out).split("\n")) + "\n"
 
 
 TITLE_MARK = "TITLE-OF-THE-NEW-SCENARIO"
@@ -103,9 +159,9 @@ TITLE_MARK = "TITLE-OF-THE-NEW-SCENARIO"
 def write_new(kind: str, name: str) -> Path:
     """Write NAME(.toml) with a starting scenario of KIND; never over an existing file."""
     path = Path(name if name.endswith(".toml") else f"{name}.toml")
-    text = cached_text(f"new-{kind}.toml", lambda: scaffold(kind, TITLE_MARK))
-    title = _line("title", TITLE_MARK, meaning("", "title"), True)
-    text = text.replace(title, _line("title", path.stem, meaning("", "title"), True), 1)
+    text = cached_text(f"new-{kind}-{language()}.toml", lambda: scaffold(kind, TITLE_MARK))
+    title = _line("title", TITLE_MARK, _said("", "title"), True)
+    text = text.replace(title, _line("title", path.stem, _said("", "title"), True), 1)
     try:
         with open(path, "x", encoding="utf-8") as out:
             out.write(text)
