@@ -29,7 +29,7 @@ from .cnn import CnnModel, backward, evaluate, forward, load_images, loss_grad, 
 from .rng import key_for, normal, permutation, uniform
 from .train import (DROPOUT, DROPOUT_RATE, EPOCH, INPUT_NOISE, INPUT_NOISE_STD, L1, L2, MIXUP_ALPHA, SHUFFLE,
                     SMOOTHING, STEP, STREAM_BASE, WEIGHT_NOISE, WEIGHT_NOISE_STD, TrainConfig, Trainer, _gamma, _mixup,
-                    add_penalty_grad, batch_plan, close_epoch, watched_step)
+                    add_penalty_grad, batch_plan, close_epoch, start_epoch, watched_step)
 
 # Image augmentations (the `augment` key on image sets).
 IMAGE_AUGMENTS = {"none": 0, "shift": 1, "flip": 2}
@@ -143,14 +143,8 @@ def cnn_train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, 
     S, A = ws[0], ws[6]
     last = lay.dense.shape[0]
     first_epoch = progress[EPOCH]
-    for e in range(epochs):
-        epoch = progress[EPOCH]
-        if size < n:
-            permutation(keys[SHUFFLE], epoch * n, order)
-        for r in range(n):
-            epoch_rows[r] = train_idx[order[r]]
-        start_p[:] = p
-        start_running[:] = running
+    for _ in range(epochs):
+        start_epoch(keys, progress[EPOCH], size, train_idx, order, epoch_rows, p, running, start_p, start_running)
         for b in range(n_batches):
             t = progress[STEP] + 1
             start = b * size

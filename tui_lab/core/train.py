@@ -121,6 +121,20 @@ def watched_step(family, p, g, state, scalars, hp, t, probe):
 
 
 @njit(cache=True, nogil=True)
+def start_epoch(keys, epoch, size, train_idx, order, epoch_rows, p, running, start_p, start_running):
+    """Before an epoch, shared by every epoch loop: its rows in order (shuffled per epoch when the
+    batches are smaller than the data), and the weights it starts with (a diverging epoch goes back
+    to them)."""
+    n = train_idx.shape[0]
+    if size < n:
+        permutation(keys[SHUFFLE], epoch * n, order)
+    for r in range(n):
+        epoch_rows[r] = train_idx[order[r]]
+    start_p[:] = p
+    start_running[:] = running
+
+
+@njit(cache=True, nogil=True)
 def close_epoch(train_loss, train_metric, val_loss, val_metric, n_val, loss_limit, patience, p, running,
                 start_p, start_running, best, best_p, best_running, progress, history) -> bool:
     """The bookkeeping after an epoch's evaluation, shared by every epoch loop: divergence (a training
@@ -265,14 +279,8 @@ def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop
     pair = np.empty(size, dtype=np.int64)
     l2, l1 = reg[L2], reg[L1]
     first_epoch = progress[EPOCH]
-    for e in range(epochs):
-        epoch = progress[EPOCH]
-        if size < n:
-            permutation(keys[SHUFFLE], epoch * n, order)
-        for r in range(n):
-            epoch_rows[r] = train_idx[order[r]]
-        start_p[:] = p
-        start_running[:] = running
+    for _ in range(epochs):
+        start_epoch(keys, progress[EPOCH], size, train_idx, order, epoch_rows, p, running, start_p, start_running)
         for b in range(n_batches):
             t = progress[STEP] + 1
             start = b * size
