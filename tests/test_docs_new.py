@@ -61,12 +61,12 @@ def parts(text: str) -> tuple[list[str], list[str]]:
     """(the file's TOML, commented or not, line by line; its comments, each with the lines it goes on in)."""
     code: list[str] = []
     comments: list[str] = []
-    own_line = False                       # the previous line was a comment of its own: this one may go on with it
+    follows = False                # the line before was a comment of its own: this one may go on with it
     for line in text.splitlines():
+        own = False
         if not line:
-            own_line = False
-            continue
-        if goes_on := GOES_ON.match(line):
+            pass
+        elif goes_on := GOES_ON.match(line):
             comments[-1] += " " + goes_on[1]
         elif HEADING.match(line):
             code.append(line)
@@ -76,12 +76,14 @@ def parts(text: str) -> tuple[list[str], list[str]]:
         elif bare := BARE_KEY.match(line):
             code.append(bare[1])
             comments.append(bare[2])
-        elif own_line:
-            comments[-1] += " " + line.removeprefix("# ")
         else:
-            code.append("#")
-            comments.append(line.removeprefix("# "))
-        own_line = not (goes_on or HEADING.match(line) or KEY_LINE.match(line) or BARE_KEY.match(line))
+            own = True
+            if follows:
+                comments[-1] += " " + line.removeprefix("# ")
+            else:
+                code.append("#")
+                comments.append(line.removeprefix("# "))
+        follows = own
     return code, comments
 
 

@@ -49,7 +49,7 @@ def _wrapped(text: str, width: int) -> list[str]:
     cannot be broken and is longer than that stays whole)."""
     pieces: list[str] = []
     depth = 0                     # of [...] open before the word
-    for word in text.split(" "):
+    for word in text.split():
         if pieces and not _breaks_before(pieces[-1].rsplit(" ", 1)[-1], word, depth):
             pieces[-1] += " " + word
         else:
@@ -70,7 +70,7 @@ def _comment(lead: str, text: str, indent: str = "") -> str:
     if language() == "en":
         return lead + text
     indent = indent or "#" + " " * (cell_len(lead) - 1)
-    first, *rest = _wrapped(text, max(WIDTH - cell_len(lead), 20))
+    first, *rest = _wrapped(text, max(WIDTH - cell_len(lead), 20)) or [""]
     return "\n".join([lead + first, *(indent + line for line in rest)])
 
 
