@@ -37,3 +37,39 @@ async def ready(pilot) -> SurfacePanel:
 
 def idle(app: LabApp) -> bool:
     return not any(w.is_running for w in app.workers)
+
+
+def squeeze(text: str) -> str:
+    import re
+
+    return re.sub(r"\s+", " ", text).strip()
+
+
+async def lesson_steps_cut(pilot, app: LabApp, text_of) -> tuple[int, list[str]]:
+    """Show every step of every shipped lesson in the lesson bar, as a student would meet it, and
+    return (steps shown, the steps whose text `text_of(lesson)` is not whole on screen above the
+    status line)."""
+    from textual.geometry import Region
+    from textual.widgets import Static, TabbedContent
+
+    from tui_lab import load_scenario
+    from tui_lab.scenario.shipped import shipped_names
+
+    bar, status = app.query_one("#lesson", Static), app.query_one("#status", Static)
+    cut, steps = [], 0
+    for name in shipped_names():
+        scenario = load_scenario(name)
+        kind = scenario.kind
+        app.scenarios[kind] = scenario            # the text's room does not depend on the panel's state
+        app.query_one("#kinds", TabbedContent).active = f"tab-{kind}"
+        for i, lesson in enumerate(scenario.lessons):
+            app.lesson_index[kind] = i
+            app._show_lesson()
+            await pilot.pause()
+            lines = bar.render_lines(Region(0, 0, bar.outer_size.width, bar.outer_size.height))
+            shown = squeeze(" ".join(strip.text for strip in lines))
+            inside = app.screen.region.contains_region(bar.region) and bar.region.bottom <= status.region.y
+            if not inside or squeeze(text_of(lesson)) not in shown:
+                cut.append(f"{name} step {i + 1}")
+            steps += 1
+    return steps, cut

@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from textual.geometry import Region
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
-from app_helpers import until
+from app_helpers import lesson_steps_cut, until
 from tui_lab import load_scenario
 from tui_lab.app.lab import LabApp
 from tui_lab.app.panel import KindPanel
@@ -33,33 +32,12 @@ def lessons_by_scenario() -> list[tuple[str, object]]:
     return out
 
 
-def squeeze(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_every_lesson_step_is_on_screen_whole(size):
     app = LabApp("rosenbrock-race")
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: "surface" in app.scenarios)
-        bar = app.query_one("#lesson", Static)
-        status = app.query_one("#status", Static)
-        cut = []
-        steps = 0
-        for name, scenario in lessons_by_scenario():
-            kind = scenario.kind
-            app.scenarios[kind] = scenario            # the text's room does not depend on the panel's state
-            app.query_one("#kinds", TabbedContent).active = f"tab-{kind}"
-            for i, lesson in enumerate(scenario.lessons):
-                app.lesson_index[kind] = i
-                app._show_lesson()
-                await pilot.pause()
-                lines = bar.render_lines(Region(0, 0, bar.outer_size.width, bar.outer_size.height))
-                shown = squeeze(" ".join(strip.text for strip in lines))
-                inside = app.screen.region.contains_region(bar.region) and bar.region.bottom <= status.region.y
-                if not inside or squeeze(lesson.text) not in shown:
-                    cut.append(f"{name} step {i + 1}")
-                steps += 1
+        steps, cut = await lesson_steps_cut(pilot, app, lambda lesson: lesson.text)
         assert steps > 50
         assert cut == [], f"cut at {size}: {cut}"
 
