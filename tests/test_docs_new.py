@@ -13,7 +13,7 @@ from rich.cells import cell_len
 import tui_lab
 from tui_lab import i18n
 from tui_lab.cli import main
-from tui_lab.scenario.scaffold import WIDTH
+from tui_lab.scenario.scaffold import WIDTH, _wrapped
 from tui_lab.scenario.schema import explore
 
 KINDS = ("surface", "train", "validate", "conv")
@@ -122,6 +122,15 @@ def test_new_in_korean_comments_in_korean_and_writes_the_same_scenario(kind, tmp
         assert not ENGLISH_PHRASE.search(re.sub("`[^`]*`", "", told)), (said, told)      # a `command` stays
     assert "tests/" not in english and "tests/" not in korean      # a user of the package has no tests folder
     assert max(cell_len(line) for line in korean.splitlines()) <= WIDTH
+
+
+def test_a_korean_comment_wraps_between_words_never_inside_a_formula_or_a_list():
+    text = "파라미터 slope — linreg: 데이터에 대한 mean((w x + b - y)^2) (적용 조건: name = linreg) 범위 [low, high]"
+    lines = _wrapped(text, 30)
+    assert " ".join(lines) == text and len(lines) > 2
+    assert all(cell_len(line) <= 30 for line in lines), lines
+    for whole in ("mean((w x + b - y)^2)", "(적용 조건: name = linreg)", "[low, high]"):
+        assert any(whole in line for line in lines), (whole, lines)
 
 
 def test_new_refuses_to_overwrite(tmp_path, monkeypatch, capsys):

@@ -38,10 +38,16 @@ def _said(path: str, key: str, reads=()) -> str:
 
 
 def _breaks_before(previous: str, word: str, depth: int) -> bool:
-    """May a line end between these two words? Beside a Korean word or after a comma, semicolon or colon,
-    never inside [...] nor inside a formula, whose words are all ASCII: `mean((w x + b - y)^2)` stays whole."""
-    korean = not previous[-1].isascii() or not word[0].isascii() or (word[0] == "(" and not word[1:2].isascii())
-    return depth == 0 and (korean or previous[-1] in ",;:")
+    """May a line end between these two words? Beside a Korean word or after a comma, a semicolon or a name's
+    colon (`rastrigin:`); never inside [...], right after an opening "(word", between a Korean word's colon
+    and a name ("(적용 조건: name = adamp)" stays whole), nor inside a formula, whose words are all ASCII:
+    `mean((w x + b - y)^2)` stays whole."""
+    if depth or (previous.startswith("(") and ")" not in previous):
+        return False
+    if previous[-1] == ":" and not previous[-2:-1].isascii():
+        return not word[0].isascii()
+    return not previous[-1].isascii() or not word[0].isascii() or previous[-1] in ",;:" or (
+        word[0] == "(" and not word[1:2].isascii())
 
 
 def _wrapped(text: str, width: int) -> list[str]:
