@@ -5,7 +5,7 @@ header and the scenario browser read the Korean titles and course headings."""
 from __future__ import annotations
 
 import pytest
-from textual.widgets import OptionList, TabbedContent
+from textual.widgets import OptionList
 
 from app_helpers import lesson_steps_cut, until
 from tui_lab import i18n, load_scenario

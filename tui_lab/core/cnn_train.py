@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .cnn import CnnModel, backward, evaluate, forward, load_images, loss_grad, one_hot_targets, workspace
-from .rng import key_for, normal, permutation, uniform
+from .cnn import backward, evaluate, forward, load_images, loss_grad, one_hot_targets, workspace
+from .rng import normal, permutation, uniform
 from .train import (DROPOUT, DROPOUT_RATE, EPOCH, INPUT_NOISE, INPUT_NOISE_STD, L1, L2, MIXUP_ALPHA, SHUFFLE,
                     SMOOTHING, STEP, STREAM_BASE, WEIGHT_NOISE, WEIGHT_NOISE_STD, TrainConfig, Trainer, _gamma, _mixup,
                     add_penalty_grad, batch_plan, close_epoch, start_epoch, watched_step)
@@ -178,30 +178,17 @@ def cnn_train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, 
 class CnnTrainer(Trainer):
     """One optimizer training a CnnModel on an image set; the interface of core/train.py's Trainer."""
 
-    def __init__(self, data, splits, model: CnnModel, optimizer, config: ImageTrainConfig, seed: int = 0,
-                 init: str = "xavier", label: str | None = None):
-        self.data = data
-        self.train_idx, self.val_idx, self.test_idx = (np.ascontiguousarray(s, dtype=np.int64) for s in splits)
-        self.model = model
-        self.optimizer = optimizer
-        self.config = config
-        self.seed = seed
-        self.init = init
-        self.label = label or optimizer.label
-        self.aug = IMAGE_AUGMENTS[config.augment]
-        self.reg = config.reg()
-        self.mask = model.weight_mask()
-        self.keys = np.array([key_for(seed, STREAM_BASE + s) for s in range(N_KEYS)], dtype=np.uint64)
-        self.x = np.ascontiguousarray(data.x, dtype=np.float64)
-        self.y = np.ascontiguousarray(data.y, dtype=np.float64)
-        self.batch_rows = batch_plan(self.train_idx.size, config.batch_size, config.drop_last)[0]
-        self.reset()
+    RANDOM_STREAMS = N_KEYS
+
+    def _augment_code(self) -> int:
+        return IMAGE_AUGMENTS[self.config.augment]
 
     def reset(self) -> None:
         super().reset()
         # the epoch loop's scratch arrays, per reset: a reset copy (the step inspector's shadow run,
         # trained in another thread) must not share them
-        self.ws = workspace(self.model, max(self.batch_rows, 1))
+        c = self.config
+        self.ws = workspace(self.model, max(batch_plan(self.train_idx.size, c.batch_size, c.drop_last)[0], 1))
 
     def _train_epochs(self, epochs: int, probe) -> int:
         """Trainer.advance's compiled loop for a CNN (history room, the divergence limit and the

@@ -323,6 +323,8 @@ def train_epochs(p, lay, weight_mask, X, y, train_idx, val_idx, batch_size, drop
 class Trainer:
     """One optimizer training one model on one data set, advanced epoch by epoch or in chunks."""
 
+    RANDOM_STREAMS = 8        # the keys of the epoch loop's random streams (SHUFFLE, DROPOUT, ...)
+
     def __init__(self, data: Dataset, splits, model: Model, optimizer: optim.Optimizer, config: TrainConfig,
                  seed: int = 0, init: str = "xavier", label: str | None = None):
         self.data = data
@@ -333,13 +335,16 @@ class Trainer:
         self.seed = seed
         self.init = init
         self.label = label or optimizer.label
-        self.aug = augment_code(config.augment, data.name)
+        self.aug = self._augment_code()
         self.reg = config.reg()
         self.mask = model.weight_mask()
-        self.keys = np.array([key_for(seed, STREAM_BASE + s) for s in range(8)], dtype=np.uint64)
+        self.keys = np.array([key_for(seed, STREAM_BASE + s) for s in range(self.RANDOM_STREAMS)], dtype=np.uint64)
         self.x = np.ascontiguousarray(data.x, dtype=np.float64)
         self.y = np.ascontiguousarray(data.y, dtype=np.float64)
         self.reset()
+
+    def _augment_code(self) -> int:
+        return augment_code(self.config.augment, self.data.name)
 
     def reset(self) -> None:
         self.params = self.model.init_params(self.init, self.seed)
