@@ -39,7 +39,7 @@ def _objective(sid, prm, data_x, data_y, all_idx, p, l1, l2):
     return f, gx, gy
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")     # as optim.step (see there)
 def advance(family, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars, t0, steps,
             l1, l2, grad_noise, noise_key, batch_key, traj, loss, grad):
     """Take up to `steps` steps from point p (whose step count so far is t0), in place.
@@ -57,7 +57,7 @@ def advance(family, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars,
     return done, diverged
 
 
-@njit(nogil=True, inline="always")
+@njit(nogil=True, inline="always", error_model="numpy")
 def _loop(update, sid, prm, data_x, data_y, batch_size, hp, p, state, scalars, t0, steps,
           l1, l2, grad_noise, noise_key, batch_key, traj, loss, grad):
     """The step loop of `advance` for one update kernel.
@@ -142,7 +142,7 @@ class SurfaceRun:
         return traj[:done + 1], loss[:done + 1]
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 def _sweep(family, sid, prm, data_x, data_y, batch_size, hp, ia, values_a, ib, values_b, start, steps,
            l1, l2, grad_noise, noise_key, batch_key, state0, scalars0, target,
            final_loss, steps_to_target):

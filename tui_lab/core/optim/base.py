@@ -95,7 +95,7 @@ def lerp(start: float, end: float, weight: float) -> float:
     return end - (end - start) * (1.0 - weight)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def adam_moments(p, g, m, v, lr, wd, decoupled, beta1, beta2):
     """The part every Adam variant shares, for one coordinate: weight decay (decoupled:
     p <- p(1 - lr wd), else g <- g + wd p), then m <- lerp(m, g, 1 - beta1) and
