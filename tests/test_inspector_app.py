@@ -60,15 +60,22 @@ async def test_palette_has_inspect_and_small_terminal():
         assert app.errors == []
 
 
+async def inspect_one_epoch(pilot, app, parameter: str) -> TrainPanel:
+    """Train one epoch on the Train tab, open the inspector and wait for the step of `parameter`."""
+    panel = app.query_one("#panel-train", TrainPanel)
+    await until(pilot, lambda: panel.lab is not None)
+    await pilot.press("n")
+    await until(pilot, lambda: idle(app))
+    await pilot.press("I")
+    await until(pilot, lambda: parameter in view_text(app) and "W_{t+1}" in view_text(app)
+                and "step t =" in view_text(app))
+    return panel
+
+
 async def test_train_tab_inspects_one_named_parameter():
     app = LabApp("train-regression-optimizers", panels={"train": TrainPanel})
     async with app.run_test(size=(120, 40)) as pilot:
-        panel = app.query_one("#panel-train", TrainPanel)
-        await until(pilot, lambda: panel.lab is not None)
-        await pilot.press("n")
-        await until(pilot, lambda: idle(app))
-        await pilot.press("I")
-        await until(pilot, lambda: "layer 1 weight" in view_text(app) and "W_{t+1}" in view_text(app))
+        panel = await inspect_one_epoch(pilot, app, "layer 1 weight")
         await pilot.press("up")
         await until(pilot, lambda: "W[2→1]" in view_text(app) or "bias" in view_text(app))
         await pilot.press("3")                       # the Runs tab: each run's rule, as the inspector writes it
@@ -182,12 +189,7 @@ async def test_the_train_tab_rule_shows_whole_at_80x24_and_follows_a_resize():
     for name, parameter in (("train-dropout", "layer 1 weight"), ("images-filters", "conv layer 1 kernel")):
         app = LabApp(name, panels={"train": TrainPanel})
         async with app.run_test(size=(80, 24)) as pilot:
-            panel = app.query_one("#panel-train", TrainPanel)
-            await until(pilot, lambda: panel.lab is not None)
-            await pilot.press("n")
-            await until(pilot, lambda: idle(app))
-            await pilot.press("I")
-            await until(pilot, lambda: parameter in view_text(app) and "step t =" in view_text(app))
+            await inspect_one_epoch(pilot, app, parameter)
             await pilot.pause()
             view = app.query_one(StepView)
             for beside in (False, True):
