@@ -160,6 +160,9 @@ class LabApp(App):
 
     def _first_frame(self) -> None:
         self.first_frame_at = time.perf_counter()
+        from .warm_up import FIRST_FRAME
+
+        FIRST_FRAME.set()
         if self.probe:
             self.exit()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -78,6 +79,7 @@ def _train_inspector() -> None:
 JOBS = (_race, _surfaces, _sweep)       # what this process loads once the child has compiled it
 PREBUILD = JOBS + (_first_of_each_kind, _train_inspector)
 _started = False
+FIRST_FRAME = threading.Event()     # set by the lab at its first frame: cached kernels load after it
 
 
 def run_jobs() -> None:
@@ -147,7 +149,9 @@ def warm_up() -> None:
     cache, then this process loads the kernels from it."""
     global _started
     if not _started:
-        from ..core.kernels import start_warm_up
+        from ..core.kernels import load_after, start_warm_up
+
+        load_after(FIRST_FRAME)
 
         _started = True
         start_warm_up(JOBS, [sys.executable, "-c", "from tui_lab.app.warm_up import run_jobs; run_jobs()"])

@@ -120,6 +120,20 @@ def vectorised(f):
     return found
 
 
+_load_after = threading.Event()    # loading cached kernels into this process waits for it (see start_warm_up)
+_load_after.set()
+
+
+def load_after(event: threading.Event) -> None:
+    """Hold the loading of compiled kernels into this process until `event` (at most LOAD_WAIT_S):
+    the lab's first frame, so that loading (which holds the GIL for long stretches) does not delay it."""
+    global _load_after
+    _load_after = event
+
+
+LOAD_WAIT_S = 5.0
+
+
 def start_warm_up(jobs, prebuild: list[str] | None = None) -> threading.Thread:
     """Make kernels ready on a background thread: each job is a function that calls kernels through
     `kernel()`; the kernels it used are ready once it returns. Until then, and for kernels no job
@@ -139,6 +153,7 @@ def start_warm_up(jobs, prebuild: list[str] | None = None) -> threading.Thread:
                 child.wait()
             except OSError:
                 pass                        # no child: compile here instead
+        _load_after.wait(LOAD_WAIT_S)
         _state.compiling = True
         try:
             for job in jobs:
