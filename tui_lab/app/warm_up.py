@@ -146,12 +146,11 @@ def core_key(core: Path) -> str:
 
 def warm_up() -> None:
     """Start the background warm-up (once per process): a child process compiles into Numba's
-    cache, then this process loads the kernels from it."""
+    cache, then this process loads the kernels from it, after the lab's first frame."""
     global _started
     if not _started:
-        from ..core.kernels import load_after, start_warm_up
-
-        load_after(FIRST_FRAME)
+        from ..core.kernels import start_warm_up
 
         _started = True
-        start_warm_up(JOBS, [sys.executable, "-c", "from tui_lab.app.warm_up import run_jobs; run_jobs()"])
+        start_warm_up(JOBS, [sys.executable, "-c", "from tui_lab.app.warm_up import run_jobs; run_jobs()"],
+                      load_after=FIRST_FRAME)

@@ -120,28 +120,20 @@ def vectorised(f):
     return found
 
 
-_load_after = threading.Event()    # loading cached kernels into this process waits for it (see start_warm_up)
-_load_after.set()
+LOAD_WAIT_S = 5.0        # the longest the loading waits for `load_after`
 
 
-def load_after(event: threading.Event) -> None:
-    """Hold the loading of compiled kernels into this process until `event` (at most LOAD_WAIT_S):
-    the lab's first frame, so that loading (which holds the GIL for long stretches) does not delay it."""
-    global _load_after
-    _load_after = event
-
-
-LOAD_WAIT_S = 5.0
-
-
-def start_warm_up(jobs, prebuild: list[str] | None = None) -> threading.Thread:
+def start_warm_up(jobs, prebuild: list[str] | None = None,
+                  load_after: threading.Event | None = None) -> threading.Thread:
     """Make kernels ready on a background thread: each job is a function that calls kernels through
     `kernel()`; the kernels it used are ready once it returns. Until then, and for kernels no job
     has reached yet, `kernel()` hands out interpreted twins.
 
     With `prebuild` (a command line that runs the same jobs), the compiling happens in that child
     process, on another core and away from this process's GIL, and fills Numba's cache; this
-    process then only loads the cached code. The child is ended when this process exits."""
+    process then only loads the cached code, once `load_after` is set (at most LOAD_WAIT_S later):
+    loading holds the GIL for long stretches, so the lab has it wait for its first frame. The child
+    is ended when this process exits."""
     _warming.set()
 
     def warm() -> None:
@@ -153,7 +145,8 @@ def start_warm_up(jobs, prebuild: list[str] | None = None) -> threading.Thread:
                 child.wait()
             except OSError:
                 pass                        # no child: compile here instead
-        _load_after.wait(LOAD_WAIT_S)
+        if load_after is not None:
+            load_after.wait(LOAD_WAIT_S)
         _state.compiling = True
         try:
             for job in jobs:

@@ -103,19 +103,14 @@ def batch_plan(n, batch_size, drop_last):
 
 
 @njit(cache=True, nogil=True)
-def _optimizer_step(family, p, g, state, scalars, hp, t):
-    """optim.step (which inlines every optimizer family) compiled once as a function of its own,
-    called from the epoch loop rather than inlined into it."""
-    optim.step(family, p, g, state, scalars, hp, t)
-
-
-@njit(cache=True, nogil=True)
 def watched_step(family, p, g, state, scalars, hp, t, probe):
-    """One optimizer step; with a probe (the step inspector watching one parameter, see
-    optim.base.probe_before) it also notes that parameter's numbers before and after."""
+    """One optimizer step: optim.step (which inlines every optimizer family) compiled once as a
+    function of its own, called from the epoch loops rather than inlined into them. With a probe
+    (the step inspector watching one parameter, see optim.base.probe_before) it also notes that
+    parameter's numbers before and after."""
     if probe is not None:
         probe_before(probe, p, g, state, scalars, t)
-    _optimizer_step(family, p, g, state, scalars, hp, t)
+    optim.step(family, p, g, state, scalars, hp, t)
     if probe is not None:
         probe_after(probe, p)
 
