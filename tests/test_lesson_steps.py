@@ -82,23 +82,19 @@ async def test_conv_lesson_entries_reach_the_phase_they_read(name, shown):
         assert app.errors == []
 
 
-async def test_lesson_keys_pressed_while_warming_up_still_advance(monkeypatch):
-    """`]` pressed a few times while the first start compiles (each press reloads the scenario):
-    the runs a superseded load built arrive last and must not replace the runs the lesson
-    advanced (they did: "Lesson 3/3" over epoch 0/80)."""
+def first_load_answering_last(base, kind: str, lessons: int, app_of, built: list, finished: list):
+    """`base` (the model a panel's load builds in its worker) whose first instance, built for the
+    lesson's first entry, finishes only after the last `]`'s load has: a superseded load that answers
+    last. `app_of()` gives the app; `built` and `finished` record each instance."""
     import time
 
-    from tui_lab.app import train_panel
-    from tui_lab.app.train_panel import TrainPanel
-
-    built, finished = [], []
-
-    class SlowLab(train_panel.TrainLab):   # the first lesson key's load is still compiling when the last answers
+    class FirstAnswersLast(base):
         def __init__(self, *args, **kwargs):
             built.append(self)
-            if app.lesson_index.get("train") == 0:          # answers only after the last key's load has
+            app = app_of()
+            if app.lesson_index.get(kind) == 0:
                 deadline = time.monotonic() + 30
-                while not (app.lesson_index.get("train") == len(scenario.lessons) - 1
+                while not (app.lesson_index.get(kind) == lessons - 1
                            and built[-1] is not self and finished[-1:] == built[-1:]):
                     assert time.monotonic() < deadline
                     time.sleep(0.05)
@@ -106,8 +102,20 @@ async def test_lesson_keys_pressed_while_warming_up_still_advance(monkeypatch):
             super().__init__(*args, **kwargs)
             finished.append(self)
 
-    monkeypatch.setattr(train_panel, "TrainLab", SlowLab)
+    return FirstAnswersLast
+
+
+async def test_lesson_keys_pressed_while_warming_up_still_advance(monkeypatch):
+    """`]` pressed a few times while the first start compiles (each press reloads the scenario):
+    the runs a superseded load built arrive last and must not replace the runs the lesson
+    advanced (they did: "Lesson 3/3" over epoch 0/80)."""
+    from tui_lab.app import train_panel
+    from tui_lab.app.train_panel import TrainPanel
+
+    built, finished = [], []
     scenario = load_scenario("practice-sgd-momentum-adam")
+    monkeypatch.setattr(train_panel, "TrainLab", first_load_answering_last(
+        train_panel.TrainLab, "train", len(scenario.lessons), lambda: app, built, finished))
     total = sum(lesson.steps for lesson in scenario.lessons)
     app = LabApp("practice-sgd-momentum-adam", panels={"train": TrainPanel})
     async with app.run_test(size=(120, 40)) as pilot:
@@ -127,27 +135,12 @@ async def test_lesson_keys_pressed_while_warming_up_still_advance(monkeypatch):
 
 async def test_surface_lesson_keys_pressed_while_warming_up_still_advance(monkeypatch):
     """The same on the Surface tab: the race of the first `]`'s load answers last and is dropped."""
-    import time
-
     from tui_lab.app import surface_model
 
     scenario = load_scenario("inspect-adam")
     built, finished = [], []
-
-    class SlowRace(surface_model.Race):
-        def __init__(self, *args, **kwargs):
-            built.append(self)
-            if app.lesson_index.get("surface") == 0:
-                deadline = time.monotonic() + 30
-                while not (app.lesson_index.get("surface") == len(scenario.lessons) - 1
-                           and built[-1] is not self and finished[-1:] == built[-1:]):
-                    assert time.monotonic() < deadline
-                    time.sleep(0.05)
-                time.sleep(0.5)
-            super().__init__(*args, **kwargs)
-            finished.append(self)
-
-    monkeypatch.setattr(surface_model, "Race", SlowRace)
+    monkeypatch.setattr(surface_model, "Race", first_load_answering_last(
+        surface_model.Race, "surface", len(scenario.lessons), lambda: app, built, finished))
     app = LabApp("inspect-adam", panels=SURFACE_ONLY)
     async with app.run_test(size=(120, 40)) as pilot:
         panel = await ready(pilot)
